@@ -1,0 +1,1 @@
+"""Zhizhi (智治) — a street-level smart-governance platform."""
