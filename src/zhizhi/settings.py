@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhizhi.core.middleware.RequestContextMiddleware",
+    "zhizhi.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "zhizhi.urls"
