@@ -39,5 +39,7 @@ lint: install
 messages: install
 	cd src/zhizhi && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans --no-obsolete
 
+# Each benchmark with --quick; exit status 2 means "needs a service that is not configured" (e.g. DATABASE_URL).
 bench: install
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick; rc=$$?; \
+	  if [ $$rc -eq 2 ]; then echo "   (skipped: see the message above)"; elif [ $$rc -ne 0 ]; then exit $$rc; fi; done

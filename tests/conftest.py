@@ -27,6 +27,12 @@ def require_or_skip(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Full-strength PBKDF2 costs seconds per persona; tests need no real hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def street(db):
     return factories.make_street()

@@ -71,7 +71,7 @@ def make_resident(dwelling: Dwelling, name: str = "", *, born: dt.date = dt.date
         admin,
         people.ResidentInput(
             name=name or f"居民{n}",
-            id_number=make_id_number("330105", born, n, sex),
+            id_number=make_id_number("330105", born, 2 * n, sex),  # 2n: never collides after the sex digit
             phone=phone,
             tags=list(tags),
             home_code=dwelling.code,

@@ -13,8 +13,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
 from zhizhi.areas.api import router as areas_router
+from zhizhi.cases.api import router as cases_router
 from zhizhi.core.errors import DomainError
 from zhizhi.people.api import router as people_router
+from zhizhi.sensors.api import router as sensors_router
 
 api = NinjaAPI(
     title="Zhizhi API",
@@ -33,7 +35,11 @@ def _domain_error(request, exc: DomainError):
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request, exc: NinjaValidationError):
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
+    loc = [str(p) for p in first.get("loc", [])]
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+        loc = loc[1:]  # the parameter source, not the field
+    if loc and loc[0] == "payload":
+        loc = loc[1:]
     field = ".".join(loc) or None
     body = {"code": "invalid", "field": field, "message": f"{field or 'input'}: {first.get('msg', 'invalid')}"}
     return api.create_response(request, {"error": body, "details": exc.errors}, status=400)
@@ -52,3 +58,5 @@ def _not_found(request, exc):
 
 api.add_router("/areas/", areas_router)
 api.add_router("/people/", people_router)
+api.add_router("/cases/", cases_router)
+api.add_router("/sensors/", sensors_router)

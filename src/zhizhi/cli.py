@@ -1,17 +1,20 @@
 """The `zhizhi` command: one front door for every process.
 
-    zhizhi demo [--port 8000]    migrate the embedded database, seed the demo street, run web + worker
-    zhizhi serve [--port 8000]   the web process (gunicorn in production, Django's server otherwise)
-    zhizhi worker                the background-task worker (django-tasks-db)
-    zhizhi migrate               apply database migrations
-    zhizhi genkey                print a new field-encryption key for ZHIZHI_FIELD_KEY
-    zhizhi <command> ...         any other Django management command (seed_demo, createsuperuser, …)
+zhizhi demo [--port 8000] [--scale 1]
+                             migrate the embedded database, seed the demo street, run web + worker
+zhizhi serve [--port 8000]   the web process (gunicorn in production, Django's server otherwise)
+zhizhi worker                the background-task worker (django-tasks-db)
+zhizhi migrate               apply database migrations
+zhizhi genkey                print a new field-encryption key for ZHIZHI_FIELD_KEY
+zhizhi <command> ...         any other Django management command (seed_demo, createsuperuser, …)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import socket
 import subprocess
 import sys
 
@@ -35,25 +38,69 @@ def _serve(port: int, host: str) -> None:
     if settings.PRODUCTION:
         os.execvp(  # noqa: S606
             sys.executable,
-            [sys.executable, "-m", "gunicorn", "zhizhi.wsgi:application", "--bind", f"{host}:{port}",
-             "--workers", os.environ.get("ZHIZHI_WEB_WORKERS", "4")],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "zhizhi.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                os.environ.get("ZHIZHI_WEB_WORKERS", "4"),
+            ],
         )
     _manage("runserver", f"{host}:{port}", "--noreload")
 
 
-def _demo(port: int, host: str) -> None:
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM/SIGHUP into KeyboardInterrupt so the web server unwinds and the worker is stopped too."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
+
+
+def _demo(port: int, host: str, scale: float) -> None:
     from django.conf import settings
 
+    if settings.PRODUCTION:
+        sys.exit(
+            "zhizhi demo seeds synthetic people and is not for production; "
+            "run `zhizhi serve` and `zhizhi worker`."
+        )
+    if not _port_free(host, port):
+        sys.exit(f"Port {port} on {host} is in use; choose another, e.g. zhizhi demo --port 8765")
     _manage("migrate", "--noinput", "-v", "0")
     _manage("compile_translations")
-    _manage("seed_demo")
-    print(f"\n智治 Zhizhi demo: http://{host}:{port}/   (database: {settings.DATABASES['default']['NAME']})\n")
+    _manage("seed_demo", "--scale", str(scale))
+    print(
+        f"\n智治 Zhizhi demo: http://{host}:{port}/   (database: {settings.DATABASES['default']['NAME']})\n",
+        flush=True,
+    )
+    _stop_on_sigterm()
     worker = subprocess.Popen([sys.executable, "-m", "zhizhi.cli", "worker"])  # noqa: S603
     try:
         _serve(port, host)
+    except KeyboardInterrupt:
+        pass
     finally:
         worker.terminate()
-        worker.wait(timeout=10)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,8 +119,18 @@ def main(argv: list[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"zhizhi {command}")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default="127.0.0.1")
+        if command == "demo":
+            parser.add_argument(
+                "--scale",
+                type=float,
+                default=float(os.environ.get("ZHIZHI_DEMO_SCALE", "1")),
+                help="size of the demo street (1 = ~20,000 residents)",
+            )
         opts = parser.parse_args(argv[1:])
-        (_demo if command == "demo" else _serve)(opts.port, opts.host)
+        if command == "demo":
+            _demo(opts.port, opts.host, opts.scale)
+        else:
+            _serve(opts.port, opts.host)
     elif command == "worker":
         _manage("db_worker", *argv[1:])
     else:

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "zhizhi.areas",
     "zhizhi.accounts",
     "zhizhi.people",
+    "zhizhi.cases",
+    "zhizhi.sensors",
+    "zhizhi.open311",
     "zhizhi.web",
 ]
 

@@ -10,5 +10,8 @@ urlpatterns = [
     path("accounts/", include("zhizhi.accounts.urls")),
     path("areas/", include("zhizhi.areas.urls")),
     path("people/", include("zhizhi.people.urls")),
+    path("cases/", include("zhizhi.cases.urls")),
+    path("sensors/", include("zhizhi.sensors.urls")),
+    path("open311/", include("zhizhi.open311.urls")),
     path("", include("zhizhi.web.urls")),
 ]

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from zhizhi.accounts.models import User
+from zhizhi.core.roles import Role
 
 
 @admin.register(User)
@@ -13,13 +14,26 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ("resident",)
     autocomplete_fields = ()
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Role and area"), {"fields": ("role", "area", "display_name", "resident")}),
     )
 
-    def has_module_permission(self, request):
-        return request.user.is_superuser or request.user.role == "admin"
+    @staticmethod
+    def _is_admin(request) -> bool:
+        user = request.user
+        return user.is_active and (user.is_superuser or getattr(user, "role", None) == Role.ADMIN)
 
-    has_view_permission = has_change_permission = has_add_permission = has_delete_permission = (  # type: ignore[assignment]
-        lambda self, request, obj=None: request.user.is_superuser or request.user.role == "admin"
-    )
+    def has_module_permission(self, request):
+        return self._is_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_admin(request)
+
+    def has_add_permission(self, request):
+        return self._is_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_admin(request)

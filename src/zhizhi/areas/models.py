@@ -19,10 +19,18 @@ class Area(models.Model):
     level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices, db_index=True)
     code = models.CharField(_("code"), max_length=14, unique=True)
     name = models.CharField(_("name"), max_length=64)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     boundary = models.JSONField(_("boundary (GeoJSON, WGS84)"), null=True, blank=True)
     center_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
     center_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        editable=False,
+        help_text=_("Counts saves; lets other processes see a change."),
+    )
 
     class Meta:
         verbose_name = _("area")
@@ -31,6 +39,13 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        # The grid index cache (areas.spatial) compares the sum of revisions to notice changes made elsewhere.
+        self.revision = (self.revision or 0) + 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
+        super().save(*args, **kwargs)
 
 
 class Estate(models.Model):

@@ -27,7 +27,7 @@ def check_digit(first17: str) -> str:
 
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumberInfo:
-    """Validate an 18-character ID number and derive birth date and sex; raise IdNumberError with the reason."""
+    """Validate an 18-character ID number and derive birth date and sex; raise IdNumberError saying why."""
     number = "".join(str(raw).split()).upper()
     if len(number) != 18:
         raise IdNumberError(f"must have 18 characters, got {len(number)}")

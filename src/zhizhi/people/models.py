@@ -7,6 +7,7 @@ community when the dwelling is unknown): every scope check is a prefix test on i
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +70,7 @@ class Household(models.Model):
 class Resident(models.Model):
     """居民 — a person in the registry, unique by ID number."""
 
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(_("name"), max_length=64)
     name_pinyin = models.CharField(_("pinyin"), max_length=200, blank=True, db_index=True, editable=False)
     id_number = EncryptedTextField(_("ID number"))
     id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -93,7 +94,7 @@ class Resident(models.Model):
         related_name="+",
         verbose_name=_("primary dwelling"),
     )
-    area_code = models.CharField(_("area code"), max_length=14, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=14)  # indexed with name: see Meta
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
 
@@ -101,6 +102,13 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["area_code", "name", "id"]
+        indexes = [
+            # Scope (a code range) and list order in one index; on PostgreSQL it also carries the pinyin, so
+            # a pinyin filter is checked in the index. Search indexes (trigram, name chars): migration 0004.
+            models.Index(
+                fields=["area_code", "name", "id"], include=["name_pinyin"], name="resident_area_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -124,7 +132,9 @@ class Residence(models.Model):
     class Meta:
         verbose_name = _("residence")
         verbose_name_plural = _("residences")
-        constraints = [models.UniqueConstraint(fields=["resident", "dwelling"], name="one_residence_per_dwelling")]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "dwelling"], name="one_residence_per_dwelling")
+        ]
 
     def __str__(self) -> str:
         return f"{self.resident} @ {self.dwelling}"
@@ -155,3 +165,49 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relation})"
+
+
+class ExportKind(models.TextChoices):
+    RESIDENTS = "residents", _("Residents")
+    HOUSEHOLDS = "households", _("Households")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """导出任务 — an Excel export built in the background (people.tasks.build_export) for the one who asked.
+
+    The file is built with the requester's scope and reveal rights at the time it runs, kept in the row, and
+    offered only to the requester.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    area_code = models.CharField(_("area code"), max_length=14, blank=True, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=ExportKind.choices)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    file = models.BinaryField(_("file"), null=True, blank=True, editable=False)
+    filename = models.CharField(_("file name"), max_length=128, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="exportjob_owner_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"

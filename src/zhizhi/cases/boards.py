@@ -1,0 +1,289 @@
+"""Reads for the staff and resident pages that the API does not need: the dispatcher board, the enforcement
+list, a page of search results, the choices of the action forms, the report map and the routing rules in
+force. Everything goes through the actor's scope (cases.queries.cases_for / units_for); each function is a
+fixed number of queries whatever the number of cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from zhizhi.areas.models import Area
+from zhizhi.cases.access import is_user
+from zhizhi.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+    ExtensionStatus,
+    HandlingUnit,
+    RoutingRule,
+    level_rank,
+)
+from zhizhi.cases.queries import LIST_FIELDS, cases_for, search_cases, units_for
+from zhizhi.core import clock
+from zhizhi.core.errors import Forbidden, InvalidInput
+from zhizhi.core.permissions import area_prefix
+from zhizhi.core.roles import AreaLevel, Role
+
+PAGE_SIZE = 30
+BOARD_COLUMN = 30
+RESIDENT_ROLES = {Role.RESIDENT, Role.PROVIDER_STAFF}
+
+
+def require_staff(actor: Any) -> None:
+    if not is_user(actor) or actor.role in RESIDENT_ROLES:
+        raise Forbidden("this page is for staff")
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def page_of(qs: QuerySet, page: Any, size: int = PAGE_SIZE) -> Page:
+    """One page in the queryset's order (size + 1 rows fetched to know whether there is a next page; no
+    COUNT over a large scope)."""
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("page must be a number", field="page") from exc
+    start = (number - 1) * size
+    rows = list(qs[start : start + size + 1])
+    return Page(rows[:size], number, len(rows) > size)
+
+
+def search_page(actor: Any, filters: dict, page: Any) -> Page:
+    require_staff(actor)
+    return page_of(search_cases(actor, **filters), page)
+
+
+def my_cases(actor: Any, page: Any) -> Page:
+    """A resident's cases: reported or followed, newest first."""
+    return page_of(search_cases(actor), page)
+
+
+# ------------------------------------------------------------------------------------------- worklist
+
+BUCKETS = {
+    "to_sign": Q(status=CaseStatus.DISPATCHED),
+    "in_handling": Q(status__in=[CaseStatus.ACCEPTED, CaseStatus.IN_HANDLING]),
+    "backlogged": Q(status=CaseStatus.BACKLOGGED),
+}
+
+
+def my_units(actor: Any) -> tuple[list[HandlingUnit], set[int]]:
+    """(the units whose worklist the actor may open — their own first, then those in their area for area
+    roles —, the ids of their own units)."""
+    from zhizhi.cases.access import AREA, CASE_SCOPE, unit_ids_of
+
+    require_staff(actor)
+    mine = unit_ids_of(actor)
+    prefix = area_prefix(actor)
+    area_role = CASE_SCOPE.get(actor.role) == AREA and prefix is not None
+    units = [u for u in unit_choices(actor) if u.pk in mine or (area_role and u.area_code.startswith(prefix))]
+    units.sort(key=lambda u: (u.pk not in mine, level_rank(u.level), u.area_code, u.name))
+    return units, {u.pk for u in units if u.pk in mine}
+
+
+def worklist_page(
+    actor: Any, unit_id: Any, *, bucket: str = "", category: str = "", q: str = "", page: Any = 1
+):
+    """A unit's worklist (overdue first, then to sign for, then in handling), filtered, one page of it."""
+    from zhizhi.cases.queries import CASE_NUMBER, worklist
+
+    require_staff(actor)
+    now = clock.now()
+    w = worklist(actor, unit_id, now=now)
+    qs = w.cases
+    if bucket == "overdue":
+        qs = qs.filter(Q(deadline__lt=now) | Q(overdue=True))
+    elif bucket in BUCKETS:
+        qs = qs.filter(BUCKETS[bucket])
+    elif bucket:
+        raise InvalidInput("bucket is overdue, to_sign, in_handling or backlogged", field="bucket")
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__name=category))
+    q = q.strip()
+    if CASE_NUMBER.match(q.upper()):
+        qs = qs.filter(number=q.upper())
+    elif q:
+        qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q))
+    return w, page_of(qs, page)
+
+
+# ------------------------------------------------------------------------------------------- dispatcher board
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    count: int
+    cases: list[Case]
+
+
+BOARD = (
+    ("received", CaseStatus.RECEIVED),
+    ("registered", CaseStatus.REGISTERED),
+    ("handled", CaseStatus.HANDLED),
+    ("verified", CaseStatus.VERIFIED),
+)
+
+
+def dispatcher_board(actor: Any, *, now: dt.datetime | None = None) -> dict:
+    """What the street command centre works through: reports to register, cases to dispatch, to verify, to
+    close, and every overdue open case, each column by deadline; counts of every status in one query."""
+    require_staff(actor)
+    now = now or clock.now()
+    scope = cases_for(actor)
+    counts = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
+    rows = scope.select_related("category", "current_unit").only(*LIST_FIELDS)
+    columns = [
+        Column(
+            key,
+            str(status.label),
+            counts.get(status.value, 0),
+            list(rows.filter(status=status).order_by("deadline", "id")[:BOARD_COLUMN]),
+        )
+        for key, status in BOARD
+    ]
+    late = rows.filter(status__in=OPEN_STATUSES).filter(Q(deadline__lt=now) | Q(overdue=True))
+    overdue = list(late.order_by("deadline", "id")[: BOARD_COLUMN + 1])
+    columns.insert(0, Column("overdue", "", len(overdue), overdue[:BOARD_COLUMN]))
+    return {"columns": columns, "counts": counts, "now": now}
+
+
+# ------------------------------------------------------------------------------------------- enforcement
+
+
+def enforcement_cases(actor: Any, filters: dict, page: Any) -> Page:
+    """Cases of enforcement categories (综合执法) in scope, with their enforcement record."""
+    require_staff(actor)
+    qs = search_cases(actor, **filters).filter(category__enforcement=True)
+    qs = qs.select_related("enforcement").only(
+        *LIST_FIELDS,
+        "enforcement__subject",
+        "enforcement__facts",
+        "enforcement__legal_basis",
+        "enforcement__outcome",
+        "enforcement__penalty_amount",
+    )
+    return page_of(qs, page)
+
+
+# ------------------------------------------------------------------------------------------- forms
+
+
+def unit_choices(actor: Any) -> list[HandlingUnit]:
+    """Units the actor may pick on dispatch, escalation and send-down forms, the lowest level first."""
+    units = units_for(actor).filter(active=True).only("id", "name", "level", "area_code")
+    return sorted(units, key=lambda u: (level_rank(u.level), u.area_code, u.name))
+
+
+def category_choices() -> list[tuple[str, list[Category]]]:
+    """Active categories grouped by major class, for the category picker."""
+    groups: dict[str, list[Category]] = {}
+    for category in Category.objects.filter(active=True).only("id", "code", "name", "major_name", "kind"):
+        groups.setdefault(category.major_name, []).append(category)
+    return list(groups.items())
+
+
+QUICK = (
+    "暴露垃圾",
+    "垃圾站（箱）满溢",
+    "机动车乱停放",
+    "占道经营",
+    "噪音扰民",
+    "邻里纠纷",
+    "物业服务",
+    "无障碍设施损坏",
+)
+
+
+def quick_categories(groups: list[tuple[str, list[Category]]]) -> list[Category]:
+    """The everyday matters shown as one-tap chips above the picker."""
+    by_name = {c.name: c for _, cats in groups for c in cats}
+    return [by_name[name] for name in QUICK if name in by_name]
+
+
+def action_context(actor: Any, case: Case, allowed: list[str]) -> dict:
+    """What the action forms of a case page need beyond the case: unit choices, duplicates to merge into,
+    whether an extension is waiting."""
+    from zhizhi.cases.services import duplicate_candidates
+
+    needs_units = {"dispatch", "escalate", "send_down"} & set(allowed)
+    return {
+        "unit_choices": unit_choices(actor) if needs_units else [],
+        "merge_candidates": duplicate_candidates(case) if "merge" in allowed else [],
+        "pending_extension": case.extensions.filter(status=ExtensionStatus.PENDING).first()
+        if {"approve_extension", "refuse_extension"} & set(allowed)
+        else None,
+    }
+
+
+# ------------------------------------------------------------------------------------------- maps and areas
+
+
+def street_of(actor: Any) -> Area | None:
+    code = (getattr(actor, "area_code", "") or "")[:9]
+    if len(code) < 9:
+        return Area.objects.filter(level=AreaLevel.STREET).order_by("code").first()
+    return Area.objects.filter(code=code).first()
+
+
+def report_map(actor: Any) -> dict:
+    """The grids of the actor's street as GeoJSON (public geography), for placing the pin of a report."""
+    street = street_of(actor)
+    if street is None:
+        return {"type": "FeatureCollection", "features": []}
+    grids = Area.objects.filter(level=AreaLevel.GRID, code__startswith=street.code).exclude(
+        boundary__isnull=True
+    )
+    features = [
+        {"type": "Feature", "geometry": g.boundary, "properties": {"code": g.code, "name": g.name}}
+        for g in grids.only("code", "name", "boundary")
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def area_choices(actor: Any) -> list[Area]:
+    """Areas down to communities inside the actor's area, for the indicators and routing pages."""
+    prefix = area_prefix(actor)
+    if prefix is None:
+        return []
+    qs = Area.objects.filter(level__in=[AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY])
+    if prefix:
+        qs = qs.filter(Q(code__startswith=prefix) | Q(code=prefix))
+    return list(qs.only("code", "name", "level").order_by("code")[:500])
+
+
+def grid_choices(actor: Any) -> list[Area]:
+    prefix = area_prefix(actor)
+    if prefix is None:
+        return []
+    street = street_of(actor)
+    qs = Area.objects.filter(level=AreaLevel.GRID)
+    qs = qs.filter(code__startswith=prefix) if prefix else qs
+    if street is not None and not prefix:
+        qs = qs.filter(code__startswith=street.code)
+    return list(qs.only("code", "name").order_by("code")[:500])
+
+
+def rules_in_force(actor: Any) -> list[RoutingRule]:
+    """Routing rules that apply inside the actor's area (or everywhere)."""
+    require_staff(actor)
+    prefix = area_prefix(actor) or ""
+    ancestors = [prefix[:n] for n in (0, 4, 6, 9, 12, 14) if n <= len(prefix)]
+    qs = RoutingRule.objects.filter(active=True).select_related("category", "unit")
+    qs = qs.filter(Q(area_prefix__startswith=prefix) | Q(area_prefix__in=ancestors)) if prefix else qs
+    return list(qs.order_by("-priority", "area_prefix", "id")[:200])

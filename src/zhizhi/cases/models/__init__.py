@@ -1,0 +1,62 @@
+"""Models of the cases app (民情通 · 四级联办). Change them only through cases.services."""
+
+from zhizhi.cases.models.case import OPEN_STATUSES, Case, CaseAttachment, CaseCounter, Transition
+from zhizhi.cases.models.enums import (
+    LEVEL_ORDER,
+    AttachmentKind,
+    CaseAction,
+    CaseStatus,
+    CategoryKind,
+    Channel,
+    Department,
+    ExtensionStatus,
+    LimitUnit,
+    NotificationChannel,
+    NotificationStatus,
+    Satisfaction,
+    Step,
+    UnitLevel,
+    UnitType,
+    Urgency,
+    VerificationMethod,
+    level_above,
+    level_rank,
+)
+from zhizhi.cases.models.notifications import Notification
+from zhizhi.cases.models.records import EnforcementRecord, ExtensionRequest, Revisit, Verification
+from zhizhi.cases.models.taxonomy import Category, HandlingUnit, RoutingRule
+
+__all__ = [
+    "LEVEL_ORDER",
+    "OPEN_STATUSES",
+    "AttachmentKind",
+    "Case",
+    "CaseAction",
+    "CaseAttachment",
+    "CaseCounter",
+    "CaseStatus",
+    "Category",
+    "CategoryKind",
+    "Channel",
+    "Department",
+    "EnforcementRecord",
+    "ExtensionRequest",
+    "ExtensionStatus",
+    "HandlingUnit",
+    "LimitUnit",
+    "Notification",
+    "NotificationChannel",
+    "NotificationStatus",
+    "Revisit",
+    "RoutingRule",
+    "Satisfaction",
+    "Step",
+    "Transition",
+    "UnitLevel",
+    "UnitType",
+    "Urgency",
+    "Verification",
+    "VerificationMethod",
+    "level_above",
+    "level_rank",
+]

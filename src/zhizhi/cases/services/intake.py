@@ -1,0 +1,362 @@
+"""Intake (信息收集): every channel opens a case here. Validated first (errors name the field), idempotent by
+key, numbered per street and day, located in its grid, and offered the open duplicates nearby."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from zhizhi.areas import spatial
+from zhizhi.areas.models import Area
+from zhizhi.cases import geo
+from zhizhi.cases.access import is_system, is_user
+from zhizhi.cases.models import (
+    OPEN_STATUSES,
+    AttachmentKind,
+    Case,
+    CaseAction,
+    CaseAttachment,
+    CaseStatus,
+    Category,
+    Channel,
+    Transition,
+    Urgency,
+)
+from zhizhi.cases.services import outbox
+from zhizhi.cases.services.machine import actor_name, start_step
+from zhizhi.cases.services.numbering import next_number
+from zhizhi.cases.workflow import Step
+from zhizhi.core import audit, clock, pii
+from zhizhi.core.errors import Conflict, Forbidden, InvalidInput
+from zhizhi.core.models import AuditAction
+from zhizhi.core.roles import AreaLevel, Role
+from zhizhi.people.services import check_phone
+
+DUPLICATE_RADIUS_M = 100.0
+DUPLICATE_WINDOW = dt.timedelta(days=7)
+MAX_PHOTOS = 9
+MAX_FILE_BYTES = 5 * 1024 * 1024
+ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "application/pdf"}
+RESIDENT_CHANNELS = {Channel.RESIDENT, Channel.ONECALL}
+MACHINE_CHANNELS = {Channel.SENSOR, Channel.CAMERA, Channel.OPEN311, Channel.ONECALL}
+
+
+@dataclass
+class FileInput:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class CaseInput:
+    """What a report carries. Give `lat`/`lon` (WGS84, or GCJ-02 with crs="gcj02") or an `area_code`."""
+
+    category: str
+    description: str
+    channel: str = Channel.RESIDENT
+    lat: Any = None
+    lon: Any = None
+    crs: str = "wgs84"
+    area_code: str = ""
+    address: str = ""
+    title: str = ""
+    urgency: str = Urgency.NORMAL
+    anonymous: bool = False
+    reporter_name: str = ""
+    contact_phone: str = ""
+    answers: dict = field(default_factory=dict)
+    photos: list[FileInput] = field(default_factory=list)
+    idempotency_key: str = ""
+    source_ref: str = ""
+
+
+@dataclass
+class IntakeResult:
+    case: Case
+    created: bool
+    duplicates: list[Case]
+
+
+# ------------------------------------------------------------------------------------------- validation
+
+
+def find_category(value: Any, field_name: str = "category") -> Category:
+    """A category by code, name or one of its other names; inactive ones are refused."""
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput("category is required", field=field_name)
+    category = Category.objects.filter(Q(code=text) | Q(name=text)).order_by("-active").first()
+    if category is None:
+        for candidate in Category.objects.filter(aliases__contains=text):
+            if text in [a.strip() for a in candidate.aliases.split(",")]:
+                category = candidate
+                break
+    if category is None or not category.active:
+        raise InvalidInput(f"unknown category {text!r}", field=field_name)
+    return category
+
+
+def check_location(data: CaseInput) -> tuple[Area, float | None, float | None]:
+    """(grid or area, lat, lon in WGS84); a point outside every grid of the deployment is refused."""
+    has_lat, has_lon = data.lat not in (None, ""), data.lon not in (None, "")
+    if has_lat != has_lon:
+        raise InvalidInput("give both lat and lon", field="lon" if has_lat else "lat")
+    if has_lat:
+        lat, lon = spatial.check_point(data.lat, data.lon, data.crs or "wgs84")
+        grid = spatial.locate(lat, lon)
+        if grid is None:
+            raise InvalidInput(
+                f"the point ({lat:.6f}, {lon:.6f}) lies outside every grid of this street: "
+                "check the pin, or report the area instead",
+                field="location",
+            )
+        return grid, lat, lon
+    code = str(data.area_code or "").strip()
+    if not code:
+        raise InvalidInput("give the location (lat and lon) or an area_code", field="location")
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise InvalidInput(f"no area with code {code}", field="area_code")
+    if area.level not in (AreaLevel.GRID, AreaLevel.COMMUNITY, AreaLevel.STREET):
+        raise InvalidInput("area_code must be a street, community or grid", field="area_code")
+    return area, None, None
+
+
+def check_text(value: Any, field_name: str, *, max_length: int, required: bool = False) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{field_name} is required", field=field_name)
+    if len(text) > max_length:
+        raise InvalidInput(f"{field_name} is longer than {max_length} characters", field=field_name)
+    return text
+
+
+def check_choice(value: Any, choices, field_name: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(f"{field_name} must be one of {', '.join(choices.values)}", field=field_name)
+    return str(value)
+
+
+def check_answers(category: Category, answers: Any) -> dict:
+    if answers in (None, ""):
+        answers = {}
+    if not isinstance(answers, dict):
+        raise InvalidInput("answers must be an object of question keys to answers", field="answers")
+    clean = {}
+    for question in category.questions or []:
+        key = question.get("key")
+        value = answers.get(key)
+        if value in (None, ""):
+            if question.get("required"):
+                raise InvalidInput(f"{question.get('label', key)} is required", field=f"answers.{key}")
+            continue
+        options = question.get("options")
+        if question.get("type") == "choice" and options and value not in options:
+            raise InvalidInput(f"choose one of {', '.join(options)}", field=f"answers.{key}")
+        clean[key] = str(value)[:200]
+    return clean
+
+
+def check_files(
+    files: list[FileInput], field_name: str = "photos", limit: int = MAX_PHOTOS
+) -> list[FileInput]:
+    files = list(files or [])
+    if len(files) > limit:
+        raise InvalidInput(f"at most {limit} files", field=field_name)
+    for i, f in enumerate(files):
+        if f.content_type not in ALLOWED_TYPES:
+            raise InvalidInput(f"file {i + 1}: type {f.content_type!r} is not accepted", field=field_name)
+        if not f.data:
+            raise InvalidInput(f"file {i + 1} is empty", field=field_name)
+        if len(f.data) > MAX_FILE_BYTES:
+            raise InvalidInput(
+                f"file {i + 1} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", field=field_name
+            )
+    return files
+
+
+def check_case_input(actor: Any, data: CaseInput) -> dict:
+    """Validate and normalise a report; raise InvalidInput naming the first bad field."""
+    category = find_category(data.category)
+    description = check_text(data.description, "description", max_length=2000, required=True)
+    channel = check_choice(data.channel, Channel, "channel")
+    if is_user(actor) and actor.role == Role.RESIDENT and channel not in RESIDENT_CHANNELS:
+        raise InvalidInput("residents report through the resident page", field="channel")
+    if is_system(actor) and channel not in MACHINE_CHANNELS:
+        raise InvalidInput(
+            "the platform reports only sensor, camera, Open311 or 1 Call cases", field="channel"
+        )
+    area, lat, lon = check_location(data)
+    return {
+        "category": category,
+        "description": description,
+        "channel": channel,
+        "area": area,
+        "lat": lat,
+        "lon": lon,
+        "address": check_text(data.address, "address", max_length=200),
+        "title": check_text(data.title, "title", max_length=100) or category.name,
+        "urgency": check_choice(data.urgency or Urgency.NORMAL, Urgency, "urgency"),
+        "reporter_name": ""
+        if data.anonymous
+        else check_text(data.reporter_name, "reporter_name", max_length=64),
+        "anonymous": bool(data.anonymous),
+        "contact_phone": check_phone(data.contact_phone or "", "contact_phone"),
+        "answers": check_answers(category, data.answers),
+        "photos": check_files(data.photos),
+        "idempotency_key": check_text(data.idempotency_key, "idempotency_key", max_length=128),
+        "source_ref": check_text(data.source_ref, "source_ref", max_length=64),
+    }
+
+
+# ------------------------------------------------------------------------------------------- intake
+
+
+def save_files(case: Case, files: list[FileInput], kind: str, actor: Any, now: dt.datetime, transition=None):
+    return CaseAttachment.objects.bulk_create(
+        [
+            CaseAttachment(
+                case=case,
+                transition=transition,
+                kind=kind,
+                filename=(f.filename or "file")[:128],
+                content_type=f.content_type,
+                size=len(f.data),
+                sha256=hashlib.sha256(f.data).hexdigest(),
+                data=f.data,
+                uploaded_by=actor if is_user(actor) else None,
+                uploaded_at=now,
+            )
+            for f in files
+        ]
+    )
+
+
+def _replay(actor: Any, key: str) -> Case | None:
+    """The case first opened with this idempotency key, if the same reporter asks again."""
+    existing = Case.objects.filter(idempotency_key=key).select_related("category").first()
+    if existing is None:
+        return None
+    same = (is_user(actor) and existing.reporter_id == actor.pk) or (
+        is_system(actor) and existing.reporter_id is None
+    )
+    if not same:
+        raise Conflict("this idempotency key was used by another report", field="idempotency_key")
+    return existing
+
+
+def _create(actor: Any, clean: dict, now: dt.datetime) -> Case:
+    street_code, number = next_number(clean["area"], now)
+    phone = clean["contact_phone"]
+    with transaction.atomic():
+        case = Case(
+            number=number,
+            street_code=street_code,
+            channel=clean["channel"],
+            reporter=actor if is_user(actor) else None,
+            reporter_name=clean["reporter_name"]
+            or ("" if clean["anonymous"] or not is_user(actor) else actor_name(actor)),
+            anonymous=clean["anonymous"],
+            contact_phone=phone,
+            contact_phone_masked=pii.mask_phone(phone) if phone else "",
+            lat=clean["lat"],
+            lon=clean["lon"],
+            address=clean["address"],
+            area=clean["area"],
+            area_code=clean["area"].code,
+            category=clean["category"],
+            title=clean["title"],
+            description=clean["description"],
+            answers=clean["answers"],
+            urgency=clean["urgency"],
+            status=CaseStatus.RECEIVED,
+            idempotency_key=clean["idempotency_key"] or None,
+            source_ref=clean["source_ref"],
+            created_at=now,
+            updated_at=now,
+        )
+        start_step(case, Step.REGISTER, now)
+        case.save()
+        Transition.objects.create(
+            case=case,
+            action=CaseAction.OPEN,
+            from_status="",
+            to_status=CaseStatus.RECEIVED,
+            actor=actor if is_user(actor) else None,
+            actor_name=actor_name(actor),
+            at=now,
+            deadline=case.deadline,
+            data={"channel": case.channel, "photos": len(clean["photos"])},
+        )
+        save_files(case, clean["photos"], AttachmentKind.PHOTO, actor, now)
+        audit.record(
+            actor, AuditAction.CREATE, obj=case, summary=f"{case.number} reported via {case.channel}"
+        )
+        outbox.to_reporter(case, "received", f"您反映的问题已受理，编号 {case.number}，我们将尽快处理。")
+    return case
+
+
+def open_case(actor: Any, data: CaseInput) -> IntakeResult:
+    """Open a case from any channel. A repeated idempotency key returns the first case (created=False)."""
+    if not (is_user(actor) or is_system(actor)):
+        raise Forbidden("log in to report")
+    key = str(data.idempotency_key or "").strip()
+    if key:
+        existing = _replay(actor, key)
+        if existing is not None:
+            return IntakeResult(existing, False, [])
+    clean = check_case_input(actor, data)
+    now = clock.now()
+    try:
+        case = _create(actor, clean, now)
+    except IntegrityError:
+        if key and (existing := _replay(actor, key)) is not None:
+            return IntakeResult(existing, False, [])
+        raise
+    return IntakeResult(case, True, duplicate_candidates(case))
+
+
+def nearby_open_cases(
+    category: Category,
+    lat: float,
+    lon: float,
+    *,
+    now: dt.datetime | None = None,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    window: dt.timedelta = DUPLICATE_WINDOW,
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[Case]:
+    """Open cases of the category within `radius_m` reported in the last `window`, nearest first."""
+    now = now or clock.now()
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
+    rows = (
+        Case.objects.filter(
+            category=category,
+            status__in=OPEN_STATUSES,
+            created_at__gte=now - window,
+            lat__gte=min_lat,
+            lat__lte=max_lat,
+            lon__gte=min_lon,
+            lon__lte=max_lon,
+        )
+        .exclude(pk=exclude_id or 0)
+        .select_related("category")[:200]
+    )
+    near = [
+        (geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows if c.lat is not None and c.lon is not None
+    ]
+    return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m][:limit]
+
+
+def duplicate_candidates(case: Case) -> list[Case]:
+    """Open cases that look like the same problem: same category, within 100 m, reported in the last week."""
+    if case.lat is None or case.lon is None:
+        return []
+    return nearby_open_cases(case.category, case.lat, case.lon, now=case.created_at, exclude_id=case.pk)

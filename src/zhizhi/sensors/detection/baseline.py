@@ -1,0 +1,262 @@
+"""The learned per-person baseline (pure).
+
+A home's silences are modelled as a survival process. A silence is the time since the last sensor firing; it
+is in one of two modes, read from the last firing alone:
+
+  * ``home`` — the last firing was inside the flat: the person is presumed in (awake, or asleep);
+  * ``away`` — the last firing was the front door: the person presumed out (or just back and still).
+
+For each mode the baseline holds the *hazard of the silence ending* — how many silences of that mode end per
+hour of quiet — for each of the 168 hours of the week, counted only once a silence is older than the mode's
+``quiet`` offset (bursts of firings inside one activity are not silences). The chance that a silence that
+began at ``s`` is still unbroken at ``t`` is ``exp(-Λ)``, Λ the hazard summed from ``s + quiet`` to ``t``; the
+baseline alarm fires when that chance drops below the configured level (``alpha``).
+
+Rates are shrunk, slot by slot, towards the person's own hour-of-day rate for the same kind of day (weekday or
+weekend), and that towards a *prior* pooled from similar homes (or the built-in default), weighted by
+pseudo-hours of exposure — so a new home starts on the prior and becomes its own over the first weeks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from zhizhi.sensors.detection.events import HOUR, Activity, hour_of_week
+
+HOME, AWAY, BED = "home", "away", "bed"
+MODES = (HOME, AWAY, BED)
+SLOTS = 168
+
+
+def _day_profile(values: Sequence[float]) -> list[float]:
+    """24 hour-of-day values repeated over the 7 days of a week."""
+    return [float(values[h % 24]) for h in range(SLOTS)]
+
+
+# The built-in prior: a generic home of one older person. Hazards are silence endings per hour of quiet.
+DEFAULT_PRIOR: dict[str, list[float]] = {
+    HOME: _day_profile(
+        [0.15, 0.12, 0.1, 0.1, 0.12, 0.25, 0.6, 1.0, 1.2, 1.2, 1.0, 1.0]
+        + [1.0, 0.9, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.6, 0.3]
+    ),
+    BED: _day_profile(
+        [0.08, 0.06, 0.05, 0.05, 0.06, 0.15, 0.5, 1.0, 1.2, 1.2, 1.0, 1.0]
+        + [1.0, 0.9, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.8, 0.4, 0.15]
+    ),
+    AWAY: _day_profile(
+        [0.08, 0.05, 0.04, 0.04, 0.04, 0.05, 0.08, 0.1, 0.15, 0.2, 0.25, 0.3]
+        + [0.3, 0.3, 0.3, 0.3, 0.35, 0.4, 0.45, 0.4, 0.35, 0.3, 0.2, 0.12]
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BaselineSettings:
+    """How silences are counted and how strongly rates are shrunk (pseudo-hours of exposure)."""
+
+    quiet_home_s: float = 30 * 60
+    quiet_away_s: float = 10 * 60
+    prior_weight_h: float = 3.0  # the prior's weight at the hour-of-day level
+    day_weight_h: float = 6.0  # the person's hour-of-day rate's weight at the hour-of-week level
+    smooth: tuple[float, float, float] = (0.25, 0.5, 0.25)  # neighbouring hours
+    bed_mode: bool = True
+
+    def quiet(self, mode: str) -> float:
+        return self.quiet_away_s if mode == AWAY else self.quiet_home_s
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """One silence of the learning history: its mode, the sensor that fired last, when quiet began (after the
+    mode's offset) and when it ended (``ended`` False: censored at the end of learning)."""
+
+    mode: str
+    sensor: str
+    start: float
+    end: float
+    ended: bool
+
+
+def _spread(exposure: list[float], start: float, end: float) -> None:
+    """Add the hours of [start, end) to the hour-of-week slots they cover."""
+    t = start
+    while t < end:
+        stop = min((math.floor(t / HOUR) + 1) * HOUR, end)
+        exposure[hour_of_week(t)] += (stop - t) / HOUR
+        t = stop
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Learned hazards per mode and hour of week, and how many days of history they rest on."""
+
+    hazard: dict[str, tuple[float, ...]]
+    days: float
+    settings: BaselineSettings = BaselineSettings()
+    bed: str | None = None  # the bed-time sensor, whose silences have their own mode
+
+    def survival(self, mode: str, since: float, until: float) -> float:
+        """Chance that a silence of `mode` that began at `since` is still unbroken at `until`."""
+        return math.exp(-self.cumulative(mode, since, until))
+
+    def cumulative(self, mode: str, since: float, until: float) -> float:
+        rates = self.hazard[mode]
+        t, total = since + self.settings.quiet(mode), 0.0
+        while t < until:
+            stop = min((math.floor(t / HOUR) + 1) * HOUR, until)
+            total += rates[hour_of_week(t)] * (stop - t) / HOUR
+            t = stop
+        return total
+
+    def deadline(self, mode: str, since: float, alpha: float, horizon_s: float = 8 * 86400) -> float | None:
+        """The first moment the silence's survival falls below `alpha` (None beyond the horizon)."""
+        target = -math.log(alpha)
+        rates = self.hazard[mode]
+        t, total = since + self.settings.quiet(mode), 0.0
+        end = since + horizon_s
+        while t < end:
+            slot_end = (math.floor(t / HOUR) + 1) * HOUR
+            rate = rates[hour_of_week(t)]
+            step_total = rate * (slot_end - t) / HOUR
+            if rate > 0 and total + step_total >= target:
+                return t + (target - total) / rate * HOUR
+            total += step_total
+            t = slot_end
+        return None
+
+
+def silences(
+    events: Iterable[Activity],
+    door: str | None,
+    settings: BaselineSettings,
+    until: float | None = None,
+    bed: str | None = None,
+) -> tuple[list[Gap], float]:
+    """The quiet stretches of a sorted event list (censored at `until`) and the days it spans."""
+    gaps: list[Gap] = []
+    previous: Activity | None = None
+    first: float | None = None
+    for event in events:
+        if until is not None and event.at >= until:
+            break
+        first = event.at if first is None else first
+        if previous is not None:
+            _gap(gaps, previous, event.at, door, bed, settings, ended=True)
+        previous = event
+    if previous is None or first is None:
+        return gaps, 0.0
+    end = until if until is not None else previous.at
+    _gap(gaps, previous, end, door, bed, settings, ended=False)
+    return gaps, (end - first) / 86400.0
+
+
+def mode_of(sensor: str, door: str | None, bed: str | None) -> str:
+    """The silence mode after a firing of `sensor`."""
+    if door is not None and sensor == door:
+        return AWAY
+    return BED if bed is not None and sensor == bed else HOME
+
+
+def bed_sensor(events: Sequence[Activity], door: str | None, min_nights: int = 3) -> str | None:
+    """The sensor that most often fires last before the night's long silence (≥ 4 h, begun 20:00–04:00) —
+    the bedroom door in most flats — when it does so on most nights; else None."""
+    votes: dict[str, int] = {}
+    for last, following in zip(events, events[1:], strict=False):
+        hour = (last.at % 86400) / HOUR
+        if last.sensor != door and following.at - last.at >= 4 * HOUR and (hour >= 20 or hour < 4):
+            votes[last.sensor] = votes.get(last.sensor, 0) + 1
+    if not votes:
+        return None
+    best = max(votes, key=lambda k: votes[k])
+    return best if votes[best] >= min_nights and votes[best] * 2 > sum(votes.values()) else None
+
+
+def _gap(gaps, last: Activity, end: float, door, bed, settings: BaselineSettings, ended: bool) -> None:
+    mode = mode_of(last.sensor, door, bed)
+    start = last.at + settings.quiet(mode)
+    if end > start:
+        gaps.append(Gap(mode, last.sensor, start, end, ended))
+
+
+def _smooth(values: Sequence[float], kernel: tuple[float, float, float]) -> list[float]:
+    n = len(values)
+    a, b, c = kernel
+    return [a * values[(i - 1) % n] + b * values[i] + c * values[(i + 1) % n] for i in range(n)]
+
+
+def _is_weekend(slot: int) -> bool:
+    return slot >= 5 * 24
+
+
+def _shrink(endings: list[float], exposure: list[float], prior: Sequence[float], settings: BaselineSettings):
+    """Hour-of-week rates shrunk to the hour-of-day rate of the same day type, and that to the prior."""
+    endings = _smooth(endings, settings.smooth)
+    exposure = _smooth(exposure, settings.smooth)
+    by_day: dict[tuple[bool, int], list[float]] = {}
+    for slot in range(SLOTS):
+        acc = by_day.setdefault((_is_weekend(slot), slot % 24), [0.0, 0.0, 0.0, 0.0])
+        acc[0] += endings[slot]
+        acc[1] += exposure[slot]
+        acc[2] += prior[slot]
+        acc[3] += 1
+    rates = []
+    for slot in range(SLOTS):
+        n, e, prior_sum, k = by_day[(_is_weekend(slot), slot % 24)]
+        day_rate = (n + settings.prior_weight_h * prior_sum / k) / (e + settings.prior_weight_h)
+        rates.append(
+            (endings[slot] + settings.day_weight_h * day_rate) / (exposure[slot] + settings.day_weight_h)
+        )
+    return tuple(rates)
+
+
+def fit(
+    gaps: Sequence[Gap],
+    days: float,
+    prior: dict[str, Sequence[float]] | None = None,
+    settings: BaselineSettings | None = None,
+) -> Baseline:
+    """Hazards per mode from the silences of the learning history, shrunk (see `_shrink`)."""
+    settings = settings or BaselineSettings()
+    prior = prior or DEFAULT_PRIOR
+    hazard: dict[str, tuple[float, ...]] = {}
+    for mode in MODES:
+        endings = [0.0] * SLOTS
+        exposure = [0.0] * SLOTS
+        for gap in gaps:
+            if gap.mode != mode:
+                continue
+            _spread(exposure, gap.start, gap.end)
+            if gap.ended:
+                endings[hour_of_week(gap.end)] += 1.0
+        hazard[mode] = _shrink(endings, exposure, prior[mode], settings)
+    return Baseline(hazard=hazard, days=days, settings=settings)
+
+
+def learn(
+    events: Sequence[Activity],
+    door: str | None,
+    *,
+    until: float | None = None,
+    prior: dict[str, Sequence[float]] | None = None,
+    settings: BaselineSettings | None = None,
+) -> Baseline:
+    """Learn a home's baseline. A home whose only sensor is the front door has no away mode (a firing of the
+    door cannot tell leaving from coming back): all its silences are of the home mode. The bed mode is used
+    when a bed-time sensor stands out (`bed_sensor`) and `settings.bed_mode` is on."""
+    settings = settings or BaselineSettings()
+    inside = [e for e in events if until is None or e.at < until]
+    if door is not None and all(e.sensor == door for e in inside):
+        door = None
+    bed = bed_sensor(inside, door) if settings.bed_mode else None
+    gaps, days = silences(inside, door, settings, until, bed)
+    return replace(fit(gaps, days, prior, settings), bed=bed)
+
+
+def pool(baselines: Iterable[Baseline]) -> dict[str, list[float]]:
+    """A prior for a new home: the mean hazard of similar homes (same community and tags), slot by slot."""
+    items = list(baselines)
+    if not items:
+        return {m: list(v) for m, v in DEFAULT_PRIOR.items()}
+    return {m: [sum(b.hazard[m][s] for b in items) / len(items) for s in range(SLOTS)] for m in MODES}

@@ -1,0 +1,123 @@
+"""One person's detector (pure): feed it firings in time order, ask it when it would next raise an alarm.
+
+    detector = Detector(Profile(baseline, absences, door="Frontdoor"), RuleConfig())
+    detector.observe(Activity(at, "Frontdoor", True))
+    alarm = detector.next_alarm()          # Alarm(at, kind, episode) or None
+
+``next_alarm`` assumes no further firing arrives. One episode raises one alarm: a silence episode is keyed by
+the moment the silence began, a door episode by the door and the moment it opened; the caller keeps the keys
+of the episodes it has already alarmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from zhizhi.sensors.detection.baseline import AWAY, HOME, Baseline, BaselineSettings, learn, mode_of
+from zhizhi.sensors.detection.events import HOUR, Activity
+from zhizhi.sensors.detection.rules import (
+    Absences,
+    AlarmKind,
+    RuleConfig,
+    door_deadlines,
+    learn_absences,
+)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    at: float
+    kind: str
+    episode: tuple
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What was learned about one home: the baseline, the absences and which sensor is the front door."""
+
+    baseline: Baseline | None
+    absences: Absences
+    door: str | None
+    away_mode: bool = (
+        True  # False when the door is the home's only sensor: leaving and coming back look alike
+    )
+
+    @classmethod
+    def learn(
+        cls,
+        events: Sequence[Activity],
+        door: str | None,
+        *,
+        until: float | None = None,
+        prior=None,
+        settings: BaselineSettings | None = None,
+    ) -> Profile:
+        baseline = learn(events, door, until=until, prior=prior, settings=settings)
+        interior = any(e.sensor != door for e in events)
+        return cls(baseline, learn_absences(events, door, until=until), door, away_mode=interior)
+
+
+@dataclass
+class Detector:
+    profile: Profile
+    config: RuleConfig = field(default_factory=RuleConfig)
+    last: Activity | None = None
+    open_doors: dict[str, float] = field(default_factory=dict)
+
+    def observe(self, event: Activity) -> None:
+        self.last = event
+        if event.sensor == self.profile.door:
+            if event.opened:
+                self.open_doors.setdefault(event.sensor, event.at)
+            else:
+                self.open_doors.pop(event.sensor, None)
+
+    def copy(self) -> Detector:
+        return Detector(self.profile, self.config, self.last, dict(self.open_doors))
+
+    @property
+    def mode(self) -> str:
+        if self.last is None:
+            return HOME
+        bed = self.profile.baseline.bed if self.profile.baseline is not None else None
+        return mode_of(self.last.sensor, self.profile.door if self.profile.away_mode else None, bed)
+
+    def deadlines(self, horizon_s: float = 8 * 86400) -> list[Alarm]:
+        """Every rule's next firing moment, assuming silence from now on."""
+        out: list[Alarm] = []
+        for sensor, since in self.open_doors.items():
+            for at, kind in door_deadlines(since, self.config):
+                out.append(Alarm(at, kind, ("door", sensor, since)))
+        if self.last is None:
+            return out
+        since = self.last.at
+        episode = ("silence", since)
+        out.append(Alarm(since + self.config.no_activity_h * HOUR, AlarmKind.NO_ACTIVITY, episode))
+        if self.mode == AWAY:
+            usual = self.profile.absences.usual_hours(
+                since,
+                self.config.not_back_window_h,
+                self.config.not_back_min_samples,
+                self.config.not_back_quantile,
+            )
+            hours = (
+                usual if usual is not None else self.config.not_back_default_h
+            ) + self.config.not_back_margin_h
+            out.append(Alarm(since + hours * HOUR, AlarmKind.NOT_BACK, episode))
+        baseline = self.profile.baseline
+        if self.config.use_baseline and baseline is not None:
+            at = baseline.deadline(self.mode, since, self.config.alpha, horizon_s)
+            if at is not None:
+                out.append(Alarm(at, AlarmKind.IMPROBABLE_SILENCE, episode))
+        return out
+
+    def next_alarm(self, after: float | None = None, exclude: set | frozenset = frozenset()) -> Alarm | None:
+        """The earliest alarm (at or after `after`, if given) whose episode is not in `exclude`."""
+        best = None
+        for alarm in self.deadlines():
+            if alarm.episode in exclude or (after is not None and alarm.at < after):
+                continue
+            if best is None or alarm.at < best.at:
+                best = alarm
+        return best

@@ -1,0 +1,164 @@
+"""Activity events for detection, and readers for replayable logs (pure: no Django, no ORM).
+
+Detection works in *local seconds*: the home's wall-clock time written as if it were UTC seconds since the
+epoch, so hour-of-week arithmetic is plain integer maths (Asia/Shanghai has no daylight saving; logs with
+naive timestamps are read as wall-clock time).
+
+Two log formats:
+  * ``kasteren`` — the text form of van Kasteren et al. (UbiComp 2008): tab-separated rows
+    ``start time, end time, sensor id, value`` where each row is an open → close pair; sensor names come
+    from the header's ``[12] 'Frontdoor'`` list when present.
+  * ``csv`` — ``timestamp,sensor,state`` with an ISO-8601 timestamp and state open/close or on/off (a header
+    row is optional).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+HOUR = 3600.0
+DAY = 86400.0
+WEEK = 7 * DAY
+# 1970-01-01 was a Thursday: shift so that hour-of-week 0 is Monday 00:00.
+_WEEK_SHIFT = 3 * DAY
+
+OPEN_STATES = {"open", "on", "1", "true", "opened", "active"}
+CLOSE_STATES = {"close", "closed", "off", "0", "false", "inactive"}
+
+
+class LogFormatError(ValueError):
+    """A log line that cannot be read; the message names the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One sensor firing: ``at`` in local seconds; ``opened`` True for open/on, False for close/off."""
+
+    at: float
+    sensor: str
+    opened: bool
+
+
+def local_seconds(moment: dt.datetime, tz: dt.tzinfo = UTC) -> float:
+    """An aware datetime → local seconds in `tz` (its wall clock read as UTC)."""
+    if moment.tzinfo is None:
+        raise ValueError("local_seconds needs an aware datetime")
+    wall = moment.astimezone(tz).replace(tzinfo=UTC)
+    return wall.timestamp()
+
+
+def from_local_seconds(value: float, tz: dt.tzinfo = UTC) -> dt.datetime:
+    """Local seconds → the aware datetime in `tz` (inverse of local_seconds, up to DST folds)."""
+    wall = dt.datetime.fromtimestamp(value, UTC).replace(tzinfo=tz)
+    return wall.astimezone(UTC)
+
+
+def hour_of_week(at: float) -> int:
+    """0 = Monday 00:00–01:00 … 167 = Sunday 23:00–24:00."""
+    return int(((at + _WEEK_SHIFT) % WEEK) // HOUR)
+
+
+def day_index(at: float) -> int:
+    return int(at // DAY)
+
+
+# ----------------------------------------------------------------------------------------------- readers
+
+_KASTEREN_TIME = "%d-%b-%Y %H:%M:%S"
+_SENSOR_NAME = re.compile(r"\[\s*(\d+)\]\s*'([^']*)'")
+
+
+def _kasteren_time(text: str, line_no: int) -> float:
+    try:
+        wall = dt.datetime.strptime(text.strip(), _KASTEREN_TIME).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise LogFormatError(f"line {line_no}: bad time {text.strip()!r}") from exc
+    return wall.timestamp()
+
+
+def read_kasteren(lines: Iterable[str]) -> list[Activity]:
+    """Rows of open → close pairs become an open and a close activity, sorted by time."""
+    names: dict[str, str] = {}
+    events: list[Activity] = []
+    for line_no, raw in enumerate(lines, 1):
+        line = raw.rstrip("\n")
+        match = _SENSOR_NAME.search(line)
+        if match:
+            names[match.group(1)] = match.group(2).strip()
+            continue
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) < 3 or not parts[0][:1].isdigit():
+            continue  # header and separator lines
+        start, end = _kasteren_time(parts[0], line_no), _kasteren_time(parts[1], line_no)
+        if end < start:
+            raise LogFormatError(f"line {line_no}: end time before start time")
+        sensor = names.get(parts[2], parts[2])
+        events.append(Activity(start, sensor, True))
+        events.append(Activity(end, sensor, False))
+    events.sort(key=lambda e: (e.at, not e.opened))
+    return events
+
+
+def _csv_state(value: str, line_no: int) -> bool:
+    state = value.strip().lower()
+    if state in OPEN_STATES:
+        return True
+    if state in CLOSE_STATES:
+        return False
+    raise LogFormatError(f"line {line_no}: state must be open/close or on/off, not {value!r}")
+
+
+def _csv_time(value: str, line_no: int, tz: dt.tzinfo) -> float:
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise LogFormatError(f"line {line_no}: bad ISO-8601 timestamp {value!r}") from exc
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC).timestamp()  # wall-clock time as written
+    return local_seconds(moment, tz)
+
+
+def read_csv(lines: Iterable[str], tz: dt.tzinfo = UTC) -> list[Activity]:
+    """``timestamp,sensor,state`` rows; a first row that is a header is skipped."""
+    events: list[Activity] = []
+    for line_no, row in enumerate(csv.reader(lines), 1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if len(row) < 3:
+            raise LogFormatError(f"line {line_no}: expected timestamp,sensor,state")
+        if line_no == 1 and row[0].strip().lower() in ("timestamp", "time", "ts"):
+            continue
+        events.append(Activity(_csv_time(row[0], line_no, tz), row[1].strip(), _csv_state(row[2], line_no)))
+    events.sort(key=lambda e: (e.at, not e.opened))
+    return events
+
+
+def read_log(path: str | Path, fmt: str, tz: dt.tzinfo | str = UTC) -> list[Activity]:
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    with open(path, encoding="utf-8-sig") as handle:
+        if fmt == "kasteren":
+            return read_kasteren(handle)
+        if fmt == "csv":
+            return read_csv(handle, zone)
+    raise ValueError(f"unknown log format {fmt!r} (kasteren or csv)")
+
+
+def guess_door(events: Iterable[Activity], door: str | None = None) -> str | None:
+    """The front-door sensor: the one named, else one whose name holds "front", else "door"."""
+    sensors = sorted({e.sensor for e in events})
+    if door:
+        if door in sensors:
+            return door
+        raise ValueError(f"no sensor {door!r} in the log (sensors: {', '.join(sensors)})")
+    for word in ("front", "entrance", "door"):
+        for name in sensors:
+            if word in name.lower():
+                return name
+    return None

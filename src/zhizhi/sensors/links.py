@@ -1,0 +1,79 @@
+"""The sensors app's links to other apps, each behind one small function so it is easy to rewire.
+
+open_alarm_case   an alarm becomes a case of category 独居老人告警 through the cases app's intake
+advisors_of       the elderly-care advisors of a resident (the welfare app's, when it offers them)
+grid_workers_of   the grid workers of the resident's grid
+family_of         the resident's family and emergency contacts (people app)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from zhizhi.accounts.models import User
+from zhizhi.core.roles import Role
+
+log = logging.getLogger(__name__)
+
+CASE_CATEGORY = "独居老人告警"
+CASE_ALARM_ANSWER = {
+    "night_door_open": "门未关闭",
+    "door_left_open": "门未关闭",
+    "no_activity": "长时间未开门",
+    "not_back": "长时间未开门",
+    "improbable_silence": "长时间未开门",
+}
+
+
+def open_alarm_case(alarm: Any, address: str = "") -> tuple[int, str] | None:
+    """Open (idempotently) the case of an alarm; (case id, number), or None when the cases app cannot."""
+    try:
+        from zhizhi.cases.access import SYSTEM
+        from zhizhi.cases.services import CaseInput, open_case
+    except ImportError:  # pragma: no cover - the cases app is part of the project
+        return None
+    result = open_case(
+        SYSTEM,
+        CaseInput(
+            category=CASE_CATEGORY,
+            description=f"{alarm.get_kind_display()}: {alarm.resident.name}（{address or alarm.area_code}）",
+            channel="sensor",
+            area_code=alarm.area_code,
+            address=address[:200],
+            title=f"{CASE_CATEGORY} · {alarm.get_kind_display()}"[:100],
+            urgency="urgent",
+            answers={"device": str(alarm.device or "")[:200], "alarm": CASE_ALARM_ANSWER.get(alarm.kind, "")},
+            idempotency_key=f"sensor-alarm-{alarm.pk}",
+            source_ref=f"sensor-alarm:{alarm.pk}",
+        ),
+    )
+    return result.case.pk, result.case.number
+
+
+def _users(role: str, area_code: str, *, exact: bool = False):
+    """Active users of a role whose area contains `area_code` (or equals it)."""
+    users = User.objects.filter(role=role, is_active=True).exclude(area_code="")
+    if exact:
+        return list(users.filter(area_code=area_code))
+    return [u for u in users if area_code.startswith(u.area_code)]
+
+
+def advisors_of(resident: Any) -> list[User]:
+    try:
+        from zhizhi.welfare.queries import advisors_of_resident  # type: ignore[attr-defined]
+    except ImportError:
+        advisors_of_resident = None
+    if advisors_of_resident is not None:
+        return list(advisors_of_resident(resident))
+    return _users(Role.ELDERCARE_ADVISOR, resident.area_code)
+
+
+def grid_workers_of(resident: Any) -> list[User]:
+    return _users(Role.GRID_WORKER, resident.area_code)
+
+
+def family_of(resident: Any) -> list:
+    from zhizhi.people.queries import contacts_of
+
+    return list(contacts_of(resident))

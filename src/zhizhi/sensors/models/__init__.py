@@ -1,0 +1,49 @@
+"""Models of the sensors app (智能门磁): devices, events, health tickets, watched elders and their alarms."""
+
+from zhizhi.sensors.models.alarms import (
+    Alarm,
+    AlarmKind,
+    AlarmLog,
+    AlarmStatus,
+    ContactAttempt,
+    ContactStatus,
+    LadderStep,
+    Outcome,
+    Watch,
+)
+from zhizhi.sensors.models.devices import Device, DeviceKind, Gateway, GatewayKind, Installation
+from zhizhi.sensors.models.events import (
+    DeadLetter,
+    EventKind,
+    MaintenanceTicket,
+    SensorEvent,
+    Source,
+    TicketKind,
+    TicketStatus,
+    UnknownDevice,
+)
+
+__all__ = [
+    "Alarm",
+    "AlarmKind",
+    "AlarmLog",
+    "AlarmStatus",
+    "ContactAttempt",
+    "ContactStatus",
+    "DeadLetter",
+    "Device",
+    "DeviceKind",
+    "EventKind",
+    "Gateway",
+    "GatewayKind",
+    "Installation",
+    "LadderStep",
+    "MaintenanceTicket",
+    "Outcome",
+    "SensorEvent",
+    "Source",
+    "TicketKind",
+    "TicketStatus",
+    "UnknownDevice",
+    "Watch",
+]

@@ -1,0 +1,83 @@
+"""JSON shapes of /api/sensors/."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class GatewayItem(Schema):
+    """One device report from a vendor gateway (Zigbee2MQTT's keys; `device` is the vendor id)."""
+
+    device: str = Field(..., min_length=1, max_length=64)
+    contact: bool | None = Field(None, description="false = open (Zigbee2MQTT convention)")
+    occupancy: bool | None = None
+    battery: int | None = Field(None, ge=0, le=100)
+    battery_low: bool | None = None
+    voltage: int | None = None
+    linkquality: int | None = None
+    tamper: bool | None = None
+    last_seen: dt.datetime | None = Field(None, description="device time; makes the report idempotent")
+
+
+class GatewayBatch(Schema):
+    messages: list[GatewayItem] = Field(..., max_length=5000)
+
+
+class IngestOut(Schema):
+    accepted: int
+    events: int
+    dead_letters: int
+    unknown: int
+
+
+class AlarmOut(Schema):
+    id: int
+    kind: str
+    kind_display: str
+    status: str
+    step: str
+    resident: str
+    area_code: str
+    due_at: dt.datetime
+    raised_at: dt.datetime
+    silence_since: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    outcome: str
+    outcome_note: str
+    case_number: str
+
+
+class ResolveIn(Schema):
+    outcome: str = Field(..., description="safe | hospital | false_alarm")
+    note: str = Field("", max_length=500, description="required for a false alarm: why")
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=500)
+
+
+class BoardRowOut(Schema):
+    watch_id: int
+    name: str
+    address: str
+    last_activity_at: dt.datetime | None
+    colour: str
+    state: str
+    open_alarms: list[int]
+
+
+class DeviceOut(Schema):
+    id: int
+    vendor_id: str
+    friendly_name: str
+    kind: str
+    area_code: str
+    battery: int | None
+    battery_low: bool
+    online: bool
+    last_seen_at: dt.datetime | None
+    last_activity_at: dt.datetime | None
+    open_tickets: list[str]

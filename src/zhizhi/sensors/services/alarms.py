@@ -1,0 +1,266 @@
+"""Alarms: raise (one per episode), climb the ladder, acknowledge, resolve with the outcome.
+
+The ladder, with the time each step waits for someone to acknowledge before the next one starts:
+    ELDER  (10 min)  an automatic call or message to the elder
+    FAMILY (20 min)  the elderly-care advisor(s) and the family / emergency contacts
+    VISIT            the grid worker goes to the door (the step stays until someone acknowledges)
+Contact attempts are rows written in the alarm's transaction and sent after commit by the contact adapter;
+`send_contacts` retries what is still queued or failed. The alarm's case (cases app, category 独居老人告警)
+is opened after commit too, and `open_missing_cases` retries alarms still without one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from zhizhi.core import audit, clock, pii
+from zhizhi.core.errors import Conflict, Forbidden, InvalidInput
+from zhizhi.core.models import AuditAction
+from zhizhi.core.permissions import in_scope
+from zhizhi.core.roles import Role
+from zhizhi.sensors import contact, links
+from zhizhi.sensors.models import (
+    Alarm,
+    AlarmLog,
+    AlarmStatus,
+    ContactAttempt,
+    ContactStatus,
+    Device,
+    LadderStep,
+    Outcome,
+    Watch,
+)
+
+log = logging.getLogger(__name__)
+
+LADDER = (LadderStep.ELDER, LadderStep.FAMILY, LadderStep.VISIT)
+STEP_TIMEOUT = {LadderStep.ELDER: dt.timedelta(minutes=10), LadderStep.FAMILY: dt.timedelta(minutes=20)}
+MAX_SEND_ATTEMPTS = 5
+ACTING_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.COMMUNITY_STAFF,
+        Role.ELDERCARE_ADVISOR,
+        Role.STREET_DISPATCHER,
+        Role.ADMIN,
+    }
+)
+
+
+def _name(actor: Any) -> str:
+    return getattr(actor, "display_name", "") or actor.get_username() if actor is not None else "system"
+
+
+def _log(alarm: Alarm, action: str, now: dt.datetime, *, actor: Any = None, note: str = "") -> None:
+    AlarmLog.objects.create(
+        alarm=alarm,
+        at=now,
+        action=action,
+        step=alarm.step,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=_name(actor) if actor is not None else "system",
+        note=note[:500],
+    )
+
+
+def raise_alarm(
+    watch: Watch,
+    kind: str,
+    due_at: dt.datetime,
+    episode_key: str,
+    *,
+    device: Device | None = None,
+    silence_since: dt.datetime | None = None,
+    detail: dict | None = None,
+) -> Alarm | None:
+    """Raise the alarm of an episode; None when the episode has already raised one."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            alarm = Alarm.objects.create(
+                watch=watch,
+                resident=watch.resident,
+                device=device,
+                kind=kind,
+                episode_key=episode_key,
+                area_code=watch.area_code,
+                due_at=due_at,
+                raised_at=now,
+                silence_since=silence_since,
+                step=LadderStep.ELDER,
+                next_step_at=now + STEP_TIMEOUT[LadderStep.ELDER],
+                detail=detail or {},
+            )
+            _log(alarm, "raised", now, note=alarm.get_kind_display())
+            _queue_contacts(alarm, LadderStep.ELDER, now)
+            audit.record(
+                None, AuditAction.CREATE, obj=alarm, summary=f"sensor alarm {kind} for {watch.resident}"
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: after_commit(alarm.pk))
+    return alarm
+
+
+def after_commit(alarm_id: int) -> None:
+    """Side effects of a raised or escalated alarm: send its queued contacts and open its case."""
+    send_contacts(Alarm.objects.filter(pk=alarm_id))
+    open_missing_cases(Alarm.objects.filter(pk=alarm_id))
+
+
+def _targets(alarm: Alarm, step: str) -> list[tuple[str, str, str, Any]]:
+    """(role, name, phone, user) to reach at a step of the ladder."""
+    resident = alarm.resident
+    if step == LadderStep.ELDER:
+        return [("elder", resident.name, resident.phone or "", None)]
+    if step == LadderStep.FAMILY:
+        out = [("advisor", _name(u), "", u) for u in links.advisors_of(resident)]
+        out += [(c.kind, c.name, c.phone or "", None) for c in links.family_of(resident)]
+        return out
+    return [("grid_worker", _name(u), "", u) for u in links.grid_workers_of(resident)]
+
+
+def _queue_contacts(alarm: Alarm, step: str, now: dt.datetime) -> None:
+    where = alarm.detail.get("address", "")
+    names = {"name": alarm.resident.name, "kind": alarm.get_kind_display(), "where": where}
+    text = {
+        LadderStep.ELDER: _(
+            "Zhizhi: your door sensor shows something unusual. Please call back to say you are safe."
+        ),
+        LadderStep.FAMILY: _("Door-sensor alarm for %(name)s (%(kind)s): please get in touch and confirm.")
+        % names,
+        LadderStep.VISIT: _("Please visit %(name)s at %(where)s: door-sensor alarm (%(kind)s).") % names,
+    }[step]
+    rows = [
+        ContactAttempt(
+            alarm=alarm,
+            step=step,
+            channel="call" if role in ("elder", "family", "emergency") else "notice",
+            target_role=role,
+            target_name=name[:64],
+            phone=phone,
+            phone_masked=pii.mask_phone(phone) if phone else "",
+            user=user,
+            message=text[:300],
+            created_at=now,
+        )
+        for role, name, phone, user in _targets(alarm, step)
+    ]
+    ContactAttempt.objects.bulk_create(rows)
+
+
+def send_contacts(alarms=None) -> int:
+    """Send queued (and retry failed) contact attempts; returns how many were sent."""
+    sender = contact.adapter()
+    rows = ContactAttempt.objects.filter(
+        status__in=[ContactStatus.QUEUED, ContactStatus.FAILED], attempts__lt=MAX_SEND_ATTEMPTS
+    )
+    if alarms is not None:
+        rows = rows.filter(alarm__in=alarms)
+    sent = 0
+    for attempt in rows.order_by("pk")[:500]:
+        attempt.attempts += 1
+        attempt.adapter = sender.name
+        try:
+            sender.send(attempt)
+        except Exception as exc:  # noqa: BLE001 - any adapter failure is recorded and retried
+            attempt.status, attempt.error = ContactStatus.FAILED, str(exc)[:255]
+        else:
+            attempt.status, attempt.sent_at, attempt.error = ContactStatus.SENT, clock.now(), ""
+            sent += 1
+        attempt.save(update_fields=["attempts", "adapter", "status", "sent_at", "error"])
+    return sent
+
+
+def open_missing_cases(alarms=None) -> int:
+    """Open the case of every alarm that has none yet (idempotent on the cases side)."""
+    rows = Alarm.objects.filter(case_id__isnull=True).select_related("resident", "device")
+    if alarms is not None:
+        rows = rows.filter(pk__in=alarms.values("pk"))
+    opened = 0
+    for alarm in rows.order_by("pk")[:200]:
+        try:
+            linked = links.open_alarm_case(alarm, alarm.detail.get("address", ""))
+        except Exception:  # noqa: BLE001 - retried on the next tick; the alarm itself stands
+            log.exception("could not open the case of sensor alarm %s", alarm.pk)
+            continue
+        if linked is None:
+            continue
+        with transaction.atomic():
+            Alarm.objects.filter(pk=alarm.pk).update(case_id=linked[0], case_number=linked[1])
+            alarm.case_number = linked[1]
+            _log(alarm, "case_opened", clock.now(), note=linked[1])
+        opened += 1
+    return opened
+
+
+def advance_ladders(now: dt.datetime | None = None) -> int:
+    """Move every open, unacknowledged alarm whose step timed out to the next step."""
+    now = now or clock.now()
+    moved = 0
+    due = Alarm.objects.filter(status=AlarmStatus.OPEN, next_step_at__lte=now).values_list("pk", flat=True)
+    for pk in list(due[:500]):
+        with transaction.atomic():
+            alarm = Alarm.objects.select_for_update().select_related("resident").get(pk=pk)
+            if alarm.status != AlarmStatus.OPEN or alarm.next_step_at is None or alarm.next_step_at > now:
+                continue
+            step = LADDER[min(LADDER.index(alarm.step) + 1, len(LADDER) - 1)]
+            alarm.step = step
+            alarm.next_step_at = now + STEP_TIMEOUT[step] if step in STEP_TIMEOUT else None
+            alarm.save(update_fields=["step", "next_step_at"])
+            _log(alarm, "escalated", now, note=alarm.get_step_display())
+            _queue_contacts(alarm, step, now)
+            transaction.on_commit(lambda pk=pk: send_contacts(Alarm.objects.filter(pk=pk)))
+        moved += 1
+    return moved
+
+
+def _require_actor(actor: Any, alarm: Alarm) -> None:
+    if getattr(actor, "role", None) not in ACTING_ROLES or not in_scope(actor, alarm.area_code):
+        raise Forbidden("you may not act on this alarm")
+
+
+def acknowledge_alarm(actor: Any, alarm: Alarm, note: str = "") -> Alarm:
+    """Someone is on it: the ladder stops climbing."""
+    _require_actor(actor, alarm)
+    now = clock.now()
+    with transaction.atomic():
+        alarm = Alarm.objects.select_for_update().get(pk=alarm.pk)
+        if alarm.status != AlarmStatus.OPEN:
+            raise Conflict("the alarm is not open", field="status")
+        alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = AlarmStatus.ACKNOWLEDGED, now, actor
+        alarm.next_step_at = None
+        alarm.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "next_step_at"])
+        _log(alarm, "acknowledged", now, actor=actor, note=note)
+        audit.record(actor, AuditAction.UPDATE, obj=alarm, summary="acknowledged sensor alarm")
+    return alarm
+
+
+def resolve_alarm(actor: Any, alarm: Alarm, outcome: str, note: str = "") -> Alarm:
+    """Close the alarm with its outcome; a false alarm must say why (kept to tune the thresholds)."""
+    _require_actor(actor, alarm)
+    if outcome not in Outcome.values:
+        raise InvalidInput(f"outcome must be one of {', '.join(Outcome.values)}", field="outcome")
+    note = str(note or "").strip()
+    if outcome == Outcome.FALSE_ALARM and not note:
+        raise InvalidInput("say why it was a false alarm", field="note")
+    if len(note) > 500:
+        raise InvalidInput("note is longer than 500 characters", field="note")
+    now = clock.now()
+    with transaction.atomic():
+        alarm = Alarm.objects.select_for_update().get(pk=alarm.pk)
+        if alarm.status == AlarmStatus.RESOLVED:
+            raise Conflict("the alarm is already resolved", field="status")
+        if alarm.acknowledged_at is None:
+            alarm.acknowledged_at, alarm.acknowledged_by = now, actor
+        alarm.status, alarm.resolved_at, alarm.resolved_by = AlarmStatus.RESOLVED, now, actor
+        alarm.outcome, alarm.outcome_note, alarm.next_step_at = outcome, note, None
+        alarm.save()
+        _log(alarm, "resolved", now, actor=actor, note=f"{outcome}: {note}")
+        audit.record(actor, AuditAction.UPDATE, obj=alarm, summary=f"resolved sensor alarm: {outcome}")
+    return alarm

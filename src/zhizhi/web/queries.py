@@ -1,0 +1,71 @@
+"""What the home page shows: the counts a user may see in their area (reads through each app's scope)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from zhizhi.areas.queries import buildings_for, grids_for
+from zhizhi.core.permissions import people_policy
+from zhizhi.people.queries import households_for, residents_for
+
+ALONE_TAG = "alone"
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    count: int
+    url_name: str
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class Overview:
+    area_name: str
+    area_code: str
+    tiles: list[Tile]
+    own_resident_id: int | None = None
+    own_household_id: int | None = None
+
+
+def overview_for(actor: Any) -> Overview:
+    """The home page's figures: residents, households, buildings, grids and elders living alone in scope.
+
+    A resident sees only their own record; a role that may not list people sees only places.
+    """
+    policy = people_policy(actor)
+    area = getattr(actor, "area", None)
+    area_name = area.name if area is not None else _("Everywhere")
+    area_code = getattr(actor, "area_code", "") or ""
+    if policy.own_only:
+        own = residents_for(actor).only("id", "household_id").first()
+        return Overview(
+            area_name,
+            area_code,
+            [],
+            own_resident_id=own.pk if own else None,
+            own_household_id=own.household_id if own else None,
+        )
+    tiles = []
+    if policy.list:
+        residents = residents_for(actor)
+        tiles += [
+            Tile("residents", _("Residents"), residents.count(), "people:resident_list"),
+            Tile("households", _("Households"), households_for(actor).count(), "people:household_list"),
+            Tile(
+                "alone",
+                _("Elders living alone"),
+                residents.filter(tags__code=ALONE_TAG).count(),
+                "people:resident_list",
+                f"tag={ALONE_TAG}",
+            ),
+        ]
+    tiles += [
+        Tile("buildings", _("Buildings"), buildings_for(actor).count(), "areas:building_list"),
+        Tile("grids", _("Grids"), grids_for(actor).count(), "areas:map"),
+    ]
+    return Overview(area_name, area_code, tiles)

@@ -1,0 +1,199 @@
+"""Live detection and the alarm ladder: rules firing on time, one alarm per episode, escalation, acknowledge,
+resolve with the outcome, the case opened through the cases app, and sensor health kept apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.sensors.conftest import PREFIX
+from zhizhi.core.errors import Forbidden, InvalidInput
+from zhizhi.sensors import zigbee
+from zhizhi.sensors.contact import DevelopmentAdapter
+from zhizhi.sensors.models import Alarm, AlarmKind, AlarmLog, AlarmStatus, ContactAttempt, LadderStep, Watch
+from zhizhi.sensors.services import alarms, health, tick, watch
+from zhizhi.sensors.services.ingest import Inbound, ingest
+
+pytestmark = pytest.mark.django_db
+
+# 23:00 on Monday 2 March 2026 in Shanghai.
+NIGHT = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+MORNING = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 09:00
+
+
+def door_says(contact: bool, at: dt.datetime, name: str = "zhang-door") -> None:
+    ingest([Inbound(f"{PREFIX}/{name}", zigbee.state_payload(contact, last_seen=at), at)])
+
+
+def test_a_door_left_open_at_night_alarms_within_5_seconds_of_the_threshold(zhang_watch, clock_at):
+    fake = clock_at(NIGHT)
+    door_says(False, NIGHT)
+    zhang_watch.refresh_from_db()
+    threshold = NIGHT + dt.timedelta(minutes=10)
+    assert zhang_watch.next_check_at == threshold
+    fake.advance(minutes=9, seconds=59)
+    assert watch.check_due() == []
+    fake.advance(seconds=2)  # the evaluator runs every 2 s by default
+    (alarm,) = watch.check_due()
+    assert alarm.kind == AlarmKind.NIGHT_DOOR_OPEN
+    assert alarm.due_at == threshold
+    assert (alarm.raised_at - threshold).total_seconds() <= 5
+
+
+def test_one_episode_raises_one_alarm(zhang_watch, clock_at):
+    fake = clock_at(NIGHT)
+    door_says(False, NIGHT)
+    fake.advance(minutes=11)
+    assert len(watch.check_due()) == 1
+    fake.advance(minutes=30)  # the door is still open: door_left_open belongs to the same episode
+    assert [a.kind for a in watch.check_due()] == []
+    assert Alarm.objects.count() == 1
+
+
+def test_closing_the_door_in_time_raises_nothing(zhang_watch, clock_at):
+    fake = clock_at(NIGHT)
+    door_says(False, NIGHT)
+    fake.advance(minutes=5)
+    door_says(True, NIGHT + dt.timedelta(minutes=5))
+    fake.advance(minutes=10)
+    assert watch.check_due() == []
+
+
+def test_no_activity_for_24_hours_alarms(zhang_watch, clock_at):
+    fake = clock_at(MORNING)
+    Watch.objects.filter(pk=zhang_watch.pk).update(config={"use_baseline": False})
+    door_says(False, MORNING)
+    door_says(True, MORNING + dt.timedelta(seconds=5))
+    fake.advance(hours=23, minutes=59)
+    assert watch.check_due() == []
+    fake.advance(minutes=2)
+    assert [a.kind for a in watch.check_due()] == [AlarmKind.NO_ACTIVITY]
+
+
+def test_a_disabled_person_alarms_after_12_hours(zhang_watch, personas, clock_at):
+    from zhizhi.people.models import Tag
+
+    personas["zhang_record"].tags.add(Tag.objects.get(name="失能"))
+    Watch.objects.filter(pk=zhang_watch.pk).update(config={"use_baseline": False})
+    fake = clock_at(MORNING)
+    door_says(False, MORNING)
+    door_says(True, MORNING + dt.timedelta(seconds=5))
+    fake.advance(hours=12, minutes=1)
+    assert [a.kind for a in watch.check_due()] == [AlarmKind.NO_ACTIVITY]
+
+
+def raise_one(zhang_watch, clock_at) -> Alarm:
+    fake = clock_at(NIGHT)
+    door_says(False, NIGHT)
+    fake.advance(minutes=11)
+    (alarm,) = watch.check_due()
+    return alarm
+
+
+def test_the_ladder_climbs_elder_then_family_and_advisor_then_grid_worker(zhang_watch, personas, clock_at):
+    from zhizhi.people.services import add_contact
+
+    add_contact(
+        personas["admin"],
+        personas["zhang_record"],
+        kind="family",
+        name="张小明",
+        relation="儿子",
+        phone="13900001111",
+    )
+    alarm = raise_one(zhang_watch, clock_at)
+    alarms.send_contacts()
+    elder = ContactAttempt.objects.get(step=LadderStep.ELDER)
+    assert (elder.target_role, elder.status, elder.phone_masked) == ("elder", "sent", "138****5678")
+    assert elder.pk in DevelopmentAdapter.sent
+    from zhizhi.core import clock
+
+    assert alarms.advance_ladders(clock.now() + dt.timedelta(minutes=10)) == 1
+    alarm.refresh_from_db()
+    assert alarm.step == LadderStep.FAMILY
+    family = ContactAttempt.objects.filter(step=LadderStep.FAMILY)
+    assert {c.target_name for c in family} >= {"张小明"}
+    assert alarms.advance_ladders(clock.now() + dt.timedelta(minutes=31)) == 1
+    alarm.refresh_from_db()
+    assert alarm.step == LadderStep.VISIT and alarm.next_step_at is None
+    visit = ContactAttempt.objects.get(step=LadderStep.VISIT)
+    assert (visit.target_role, visit.user) == ("grid_worker", personas["xiaowang"])
+
+
+def test_acknowledging_stops_the_ladder(zhang_watch, personas, clock_at):
+    alarm = raise_one(zhang_watch, clock_at)
+    alarms.acknowledge_alarm(personas["xiaowang"], alarm)
+    from zhizhi.core import clock
+
+    assert alarms.advance_ladders(clock.now() + dt.timedelta(hours=1)) == 0
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmStatus.ACKNOWLEDGED and alarm.acknowledged_by == personas["xiaowang"]
+
+
+def test_resolving_keeps_the_outcome_and_a_false_alarm_must_say_why(zhang_watch, personas, clock_at):
+    alarm = raise_one(zhang_watch, clock_at)
+    with pytest.raises(InvalidInput) as err:
+        alarms.resolve_alarm(personas["xiaowang"], alarm, "false_alarm")
+    assert err.value.field == "note"
+    alarms.resolve_alarm(personas["xiaowang"], alarm, "false_alarm", "她在门口和邻居聊天")
+    alarm.refresh_from_db()
+    assert (alarm.status, alarm.outcome, alarm.outcome_note) == (
+        "resolved",
+        "false_alarm",
+        "她在门口和邻居聊天",
+    )
+    assert list(AlarmLog.objects.filter(alarm=alarm).values_list("action", flat=True))[-1] == "resolved"
+
+
+def test_an_outsider_cannot_act_on_the_alarm(zhang_watch, personas, clock_at):
+    alarm = raise_one(zhang_watch, clock_at)
+    with pytest.raises(Forbidden):
+        alarms.acknowledge_alarm(personas["outsider"], alarm)
+    with pytest.raises(Forbidden):
+        alarms.resolve_alarm(personas["zhang"], alarm, "safe")
+
+
+def test_an_alarm_opens_a_case_of_its_category(zhang_watch, clock_at):
+    alarm = raise_one(zhang_watch, clock_at)
+    assert alarms.open_missing_cases() == 1
+    alarm.refresh_from_db()
+    assert alarm.case_id and alarm.case_number
+    assert alarms.open_missing_cases() == 0
+    from zhizhi.cases.models import Case
+
+    case = Case.objects.get(pk=alarm.case_id)
+    assert case.category.name == "独居老人告警" and case.channel == "sensor"
+
+
+def test_tick_runs_everything_periodic(zhang_watch, clock_at):
+    fake = clock_at(NIGHT)
+    door_says(False, NIGHT)
+    fake.advance(minutes=11)
+    report = tick(health_check=True)
+    assert report["alarms"] == 1 and report["contacts"] >= 1 and report["cases"] == 1
+
+
+def test_a_dead_sensor_opens_a_maintenance_ticket_and_raises_no_elder_alarm(zhang_watch, door, clock_at):
+    fake = clock_at(MORNING)
+    door_says(False, MORNING)
+    door_says(True, MORNING + dt.timedelta(seconds=5))
+    ingest([Inbound(f"{PREFIX}/zhang-door/availability", "offline", MORNING)])
+    fake.advance(hours=26)
+    assert watch.check_due() == []
+    result = health.check_health()
+    assert result["opened"] == 2  # silent beyond 25 h, and offline
+    kinds = set(door.tickets.values_list("kind", flat=True))
+    assert kinds == {"silent", "offline"}
+
+
+def test_low_battery_ticket_closes_when_the_battery_is_replaced(door, clock_at):
+    fake = clock_at(MORNING)
+    ingest(
+        [Inbound(f"{PREFIX}/zhang-door", zigbee.state_payload(True, last_seen=MORNING, battery=9), MORNING)]
+    )
+    assert health.check_health()["opened"] == 1
+    fake.advance(hours=1)
+    later = MORNING + dt.timedelta(hours=1)
+    ingest([Inbound(f"{PREFIX}/zhang-door", zigbee.state_payload(True, last_seen=later, battery=100), later)])
+    assert health.check_health()["closed"] == 1

@@ -1,0 +1,183 @@
+"""The replay evaluation: the protocol on small synthetic homes, the log readers, and the `zhizhi sensors
+evaluate` command on the shared real log with floors at the figures measured when it was written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import require_or_skip
+from zhizhi.sensors.detection.evaluate import SWEEP_ALPHAS, evaluate, split_moment
+from zhizhi.sensors.detection.events import (
+    HOUR,
+    Activity,
+    LogFormatError,
+    guess_door,
+    read_csv,
+    read_kasteren,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+KASTEREN = ROOT.parent / "shared" / "data" / "door-sensors" / "kasteren-houseA-2008.txt"
+
+DOOR = "front door"
+
+
+def at(day: int, hour: float) -> float:
+    return dt.datetime(2026, 3, 2 + day, tzinfo=dt.UTC).timestamp() + hour * HOUR
+
+
+def homebody(days: int) -> list[Activity]:
+    """Someone who never misses a beat: kitchen every hour from 7 to 22, bed at 23."""
+    events = []
+    for d in range(days):
+        for hour in range(7, 23):
+            events.append(Activity(at(d, hour), "kitchen", True))
+            events.append(Activity(at(d, hour + 0.1), "kitchen", False))
+        events.append(Activity(at(d, 23), "bedroom", True))
+    return events
+
+
+def run(*args: str) -> list[dict]:
+    out = io.StringIO()
+    call_command("sensors", "evaluate", *args, stdout=out)
+    return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
+
+
+# ------------------------------------------------------------------------------------------- protocol
+
+
+def test_split_is_at_the_start_of_the_second_half_of_the_days():
+    events = homebody(10)
+    assert split_moment(events) == at(5, 0)
+
+
+def test_a_regular_home_raises_no_false_alarm_and_catches_every_emergency():
+    result = evaluate(homebody(28), DOOR, cuts=100)
+    assert result.false_alarms == 0
+    assert result.missed_fraction == 0
+    assert result.emergencies == 100
+    assert 0 < result.detection_delay_h_median < 12
+
+
+def test_at_least_100_emergencies_are_drawn():
+    assert evaluate(homebody(14), DOOR, cuts=10).emergencies == 100
+
+
+def test_the_draw_is_fixed_by_the_seed():
+    events = homebody(14)
+    assert evaluate(events, DOOR, seed=1) == evaluate(events, DOOR, seed=1)
+
+
+def test_a_more_sensitive_setting_detects_sooner():
+    events = homebody(28)
+    keen = evaluate(events, DOOR, config=_config(alpha=0.2))
+    calm = evaluate(events, DOOR, config=_config(alpha=0.0001))
+    assert keen.detection_delay_h_median < calm.detection_delay_h_median
+
+
+def _config(**kw):
+    from zhizhi.sensors.detection.rules import RuleConfig
+
+    return RuleConfig(**kw)
+
+
+# ------------------------------------------------------------------------------------------- readers
+
+
+def test_csv_reader_accepts_open_close_and_on_off_with_a_header():
+    events = read_csv(
+        [
+            "timestamp,sensor,state\n",
+            "2026-03-02T08:00:00,front door,open\n",
+            "2026-03-02T08:00:05+08:00,front door,close\n",
+            "2026-03-02T09:00:00,pir,on\n",
+        ],
+        tz=dt.timezone(dt.timedelta(hours=8)),
+    )
+    assert [(e.sensor, e.opened) for e in events] == [
+        ("front door", True),
+        ("front door", False),
+        ("pir", True),
+    ]
+    assert events[1].at - events[0].at == 5
+
+
+def test_csv_reader_names_the_bad_line():
+    with pytest.raises(LogFormatError, match="line 2"):
+        read_csv(["2026-03-02T08:00:00,door,open\n", "2026-03-02T08:01:00,door,ajar\n"])
+
+
+def test_kasteren_reader_makes_an_open_and_a_close_per_row_and_names_sensors():
+    lines = [
+        "Sensor IDs are:\n",
+        "    [12]    'Frontdoor'         \n",
+        "Start time          \tEnd time            \tID\tVal\n",
+        "--------------------\t--------------------\t--\t---\n",
+        "25-Feb-2008 09:33:47\t25-Feb-2008 09:33:50\t12\t1\n",
+    ]
+    events = read_kasteren(lines)
+    assert [(e.sensor, e.opened) for e in events] == [("Frontdoor", True), ("Frontdoor", False)]
+    assert guess_door(events) == "Frontdoor"
+
+
+def test_door_guess_prefers_front_then_door_and_checks_a_named_one():
+    events = [
+        Activity(0, "Hall-Toilet door", True),
+        Activity(1, "Frontdoor", True),
+        Activity(2, "fridge", True),
+    ]
+    assert guess_door(events) == "Frontdoor"
+    assert guess_door(events[::2]) == "Hall-Toilet door"
+    with pytest.raises(ValueError, match="no sensor"):
+        guess_door(events, "garage")
+
+
+# ------------------------------------------------------------------------------------------- the command
+
+
+def test_evaluate_command_on_a_csv_file(tmp_path):
+    path = tmp_path / "home.csv"
+    rows = ["timestamp,sensor,state"]
+    for e in homebody(14):
+        stamp = dt.datetime.fromtimestamp(e.at, dt.UTC).replace(tzinfo=None).isoformat()
+        rows.append(f"{stamp},{e.sensor},{'open' if e.opened else 'close'}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (result,) = run("--format", "csv", str(path), "--json", "--door", "kitchen")
+    assert set(result) >= {
+        "detection_delay_h_median",
+        "detection_delay_h_p90",
+        "missed_fraction",
+        "false_alarms_per_day",
+    }
+
+
+def test_evaluate_command_reports_a_missing_file():
+    with pytest.raises(CommandError, match="no such file"):
+        run("--format", "csv", "/nonexistent/home.csv", "--json")
+
+
+def test_evaluate_on_the_shared_kasteren_log_holds_the_measured_figures():
+    require_or_skip(KASTEREN.is_file(), f"shared log missing: {KASTEREN}")
+    (result,) = run("--format", "kasteren", str(KASTEREN), "--json")
+    # Measured when written (alpha 0.02, 200 cuts, seed 20080225): median 7.21 h, p90 16.32 h,
+    # missed 0.17, 1 false alarm in 13.79 person-days (0.0725/day).
+    assert result["emergencies"] >= 100
+    assert result["detection_delay_h_median"] <= 7.3
+    assert result["detection_delay_h_p90"] <= 16.5
+    assert result["missed_fraction"] <= 0.17
+    assert result["false_alarms_per_day"] <= 0.073
+
+
+def test_sweep_prints_one_line_per_setting_then_the_chosen_one():
+    require_or_skip(KASTEREN.is_file(), f"shared log missing: {KASTEREN}")
+    lines = run("--format", "kasteren", str(KASTEREN), "--json", "--sweep", "--cuts", "100")
+    assert len(lines) == len(SWEEP_ALPHAS) + 1
+    assert [line["alpha"] for line in lines[:-1]] == list(SWEEP_ALPHAS)
+    fa = [line["false_alarms_per_day"] for line in lines[:-1]]
+    assert fa == sorted(fa, reverse=True)  # fewer false alarms as the level drops

@@ -1,0 +1,77 @@
+"""The home page shows each role the counts of its own area, with links into the registries."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+TILE = re.compile(r'data-testid="tile-(\w+)">\s*<span class="count" data-count="(\d+)">')
+
+
+def tiles(client, user) -> dict[str, int]:
+    client.force_login(user)
+    response = client.get(reverse("web:home"))
+    assert response.status_code == 200
+    return {key: int(count) for key, count in TILE.findall(response.content.decode())}
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(reverse("web:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_community_staff_see_their_community_only(client, personas):
+    assert tiles(client, personas["chen"]) == {
+        "residents": 1,
+        "households": 0,
+        "alone": 1,
+        "buildings": 2,
+        "grids": 2,
+    }
+
+
+def test_staff_of_another_community_see_none_of_its_people(client, personas):
+    assert tiles(client, personas["outsider"]) == {
+        "residents": 0,
+        "households": 0,
+        "alone": 0,
+        "buildings": 1,
+        "grids": 1,
+    }
+
+
+def test_grid_worker_sees_one_grid(client, personas):
+    counts = tiles(client, personas["xiaowang"])
+    assert (counts["grids"], counts["buildings"], counts["residents"]) == (1, 1, 1)
+
+
+def test_street_dispatcher_and_leader_see_the_whole_street(client, personas):
+    for who in ("li", "qian", "zhao", "admin"):
+        counts = tiles(client, personas[who])
+        assert (counts["grids"], counts["buildings"], counts["residents"]) == (3, 3, 1), who
+
+
+def test_a_resident_sees_a_link_to_her_own_record_and_no_counts(client, personas):
+    client.force_login(personas["zhang"])
+    page = client.get(reverse("web:home")).content.decode()
+    assert TILE.findall(page) == []
+    assert reverse("people:resident_detail", args=[personas["zhang_record"].pk]) in page
+
+
+def test_tiles_link_to_the_registries(client, personas):
+    client.force_login(personas["chen"])
+    page = client.get(reverse("web:home")).content.decode()
+    assert f'href="{reverse("people:resident_list")}?tag=alone" data-testid="tile-alone"' in page
+    assert f'href="{reverse("areas:map")}" data-testid="tile-grids"' in page
+    assert "竹竿巷社区 (330105013001)" in page
+
+
+def test_home_page_query_budget(client, personas, django_assert_max_num_queries):
+    client.force_login(personas["li"])
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("web:home")).status_code == 200
