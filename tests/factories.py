@@ -20,7 +20,9 @@ _seq = itertools.count(1)
 def square(lon: float, lat: float, size: float = 0.002) -> dict:
     return {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
     }
 
 
@@ -63,8 +65,15 @@ def make_user(username: str, role: str, area: Area | None, display_name: str = "
     return user
 
 
-def make_resident(dwelling: Dwelling, name: str = "", *, born: dt.date = dt.date(1950, 3, 1), sex: str = "F",
-                  phone: str = "13812345678", tags: tuple[str, ...] = ()):
+def make_resident(
+    dwelling: Dwelling,
+    name: str = "",
+    *,
+    born: dt.date = dt.date(1950, 3, 1),
+    sex: str = "F",
+    phone: str = "13812345678",
+    tags: tuple[str, ...] = (),
+):
     n = next(_seq)
     admin = User(role=Role.ADMIN, is_active=True)  # an unsaved system actor for fixtures
     return people.register_resident(

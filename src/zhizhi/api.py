@@ -41,7 +41,11 @@ def _validation_error(request, exc: NinjaValidationError):
     if loc and loc[0] == "payload":
         loc = loc[1:]
     field = ".".join(loc) or None
-    body = {"code": "invalid", "field": field, "message": f"{field or 'input'}: {first.get('msg', 'invalid')}"}
+    body = {
+        "code": "invalid",
+        "field": field,
+        "message": f"{field or 'input'}: {first.get('msg', 'invalid')}",
+    }
     return api.create_response(request, {"error": body, "details": exc.errors}, status=400)
 
 

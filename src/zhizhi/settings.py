@@ -34,8 +34,7 @@ FIELD_ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("ZHIZHI_FIELD_KEY", "
 if not FIELD_ENCRYPTION_KEYS:
     if PRODUCTION:
         raise ImproperlyConfigured(
-            "ZHIZHI_FIELD_KEY must be set when ZHIZHI_ENV=production "
-            "(generate one with: zhizhi genkey)"
+            "ZHIZHI_FIELD_KEY must be set when ZHIZHI_ENV=production (generate one with: zhizhi genkey)"
         )
     FIELD_ENCRYPTION_KEYS = ["Qz2XPJQlkm1DBHNsz-ExhE5A0KdazkUJlZhSeK-J498="]  # public dev key
 
@@ -123,7 +122,10 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 AUTH_PASSWORD_VALIDATORS = (
     [
-        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+        {
+            "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+            "OPTIONS": {"min_length": 10},
+        },
         {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     ]
     if PRODUCTION

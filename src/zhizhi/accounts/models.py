@@ -16,7 +16,12 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.RESIDENT)
     area = models.ForeignKey(
-        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("area")
+        "areas.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("area"),
     )
     area_code = models.CharField(_("area code"), max_length=14, blank=True, editable=False, db_index=True)
     resident = models.OneToOneField(

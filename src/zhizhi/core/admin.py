@@ -29,7 +29,9 @@ class ScopedAdmin(admin.ModelAdmin):
         return qs.filter(**{f"{self.scope_field}__startswith": prefix}) if prefix else qs
 
     def _allowed(self, request) -> bool:
-        return request.user.is_active and (request.user.is_superuser or request.user.role in self.editable_roles)
+        return request.user.is_active and (
+            request.user.is_superuser or request.user.role in self.editable_roles
+        )
 
     def has_module_permission(self, request):
         return self._allowed(request)

@@ -22,7 +22,9 @@ _cached: tuple[float, WorkCalendar] | None = None
 def work_calendar() -> WorkCalendar:
     global _cached
     if _cached is None or time.monotonic() - _cached[0] > RELOAD_SECONDS:
-        overrides = {d: kind == DayKind.WORKDAY for d, kind in CalendarDay.objects.values_list("date", "kind")}
+        overrides = {
+            d: kind == DayKind.WORKDAY for d, kind in CalendarDay.objects.values_list("date", "kind")
+        }
         calendar = WorkCalendar(overrides=overrides, office_hours=parse_office_hours(settings.OFFICE_HOURS))
         _cached = (time.monotonic(), calendar)
     return _cached[1]

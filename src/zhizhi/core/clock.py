@@ -1,7 +1,7 @@
 """The only clock. `now()` everywhere; tests and simulations inject another source.
 
-    with clock.frozen(datetime(2026, 10, 1, 9, tzinfo=UTC)):
-        ...
+with clock.frozen(datetime(2026, 10, 1, 9, tzinfo=UTC)):
+    ...
 """
 
 from __future__ import annotations

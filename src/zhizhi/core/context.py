@@ -14,5 +14,6 @@ class RequestInfo:
 
 
 current_request: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar(
-    "zhizhi_request", default=RequestInfo()
+    "zhizhi_request",
+    default=RequestInfo(),  # noqa: B039 — a frozen dataclass, immutable
 )

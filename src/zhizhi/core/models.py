@@ -60,7 +60,9 @@ class CalendarDay(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=DayKind.choices)
     name = models.CharField(_("name"), max_length=64, blank=True)
     provisional = models.BooleanField(
-        _("provisional"), default=False, help_text=_("Estimated before the official notice; check and confirm.")
+        _("provisional"),
+        default=False,
+        help_text=_("Estimated before the official notice; check and confirm."),
     )
 
     class Meta:

@@ -15,7 +15,10 @@ from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Period = tuple[dt.time, dt.time]
-DEFAULT_OFFICE_HOURS: tuple[Period, ...] = ((dt.time(8, 30), dt.time(12, 0)), (dt.time(13, 30), dt.time(17, 30)))
+DEFAULT_OFFICE_HOURS: tuple[Period, ...] = (
+    (dt.time(8, 30), dt.time(12, 0)),
+    (dt.time(13, 30), dt.time(17, 30)),
+)
 
 
 def parse_office_hours(text: str) -> tuple[Period, ...]:
@@ -73,7 +76,8 @@ class WorkCalendar:
         if not self.is_workday(day):
             return []
         return [
-            (dt.datetime.combine(day, s, self.tz), dt.datetime.combine(day, e, self.tz)) for s, e in self.office_hours
+            (dt.datetime.combine(day, s, self.tz), dt.datetime.combine(day, e, self.tz))
+            for s, e in self.office_hours
         ]
 
     def add_working_time(self, start: dt.datetime, delta: dt.timedelta) -> dt.datetime:
