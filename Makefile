@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
-PO := $(wildcard src/zhizhi/locale/*/LC_MESSAGES/django.po)
+PO := $(wildcard src/zhizhi/locale/*/LC_MESSAGES/django.po src/zhizhi/*/locale/*/LC_MESSAGES/django.po)
 MO := $(PO:.po=.mo)
 
 .PHONY: install demo test test-all lint messages bench
