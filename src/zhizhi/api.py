@@ -17,6 +17,7 @@ from zhizhi.cases.api import router as cases_router
 from zhizhi.core.errors import DomainError
 from zhizhi.people.api import router as people_router
 from zhizhi.sensors.api import router as sensors_router
+from zhizhi.welfare.api import router as welfare_router
 
 api = NinjaAPI(
     title="Zhizhi API",
@@ -63,4 +64,5 @@ def _not_found(request, exc):
 api.add_router("/areas/", areas_router)
 api.add_router("/people/", people_router)
 api.add_router("/cases/", cases_router)
+api.add_router("/welfare/", welfare_router)
 api.add_router("/sensors/", sensors_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zhizhi.accounts",
     "zhizhi.people",
     "zhizhi.cases",
+    "zhizhi.welfare",
     "zhizhi.sensors",
     "zhizhi.open311",
     "zhizhi.web",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("areas/", include("zhizhi.areas.urls")),
     path("people/", include("zhizhi.people.urls")),
     path("cases/", include("zhizhi.cases.urls")),
+    path("welfare/", include("zhizhi.welfare.urls")),
     path("sensors/", include("zhizhi.sensors.urls")),
     path("open311/", include("zhizhi.open311.urls")),
     path("", include("zhizhi.web.urls")),

@@ -1,0 +1,1 @@
+"""Welfare pages: flat function views that parse, access, call one service and render."""
