@@ -121,7 +121,9 @@ def test_a_report_goes_round_the_whole_loop_and_the_timeline_shows_every_step(
 
     # 李主任 closes it.
     li.goto(url + reverse("cases:board"))
-    li.get_by_test_id("column-verified").locator(f'[data-number="{case.number}"]').get_by_role("button").click()
+    li.get_by_test_id("column-verified").locator(f'[data-number="{case.number}"]').get_by_role(
+        "button"
+    ).click()
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
 
@@ -134,7 +136,17 @@ def test_a_report_goes_round_the_whole_loop_and_the_timeline_shows_every_step(
     rows = zhang.locator('[data-testid="timeline-row"]')
     expect(rows).to_have_count(9)
     actions = rows.evaluate_all("rows => rows.map(r => r.dataset.action)")
-    assert actions == ["open", "register", "dispatch", "accept", "start", "submit", "verify", "close", "revisit"]
+    assert actions == [
+        "open",
+        "register",
+        "dispatch",
+        "accept",
+        "start",
+        "submit",
+        "verify",
+        "close",
+        "revisit",
+    ]
     expect(zhang.get_by_test_id("timeline")).to_contain_text("陈社工")
     expect(zhang.get_by_test_id("timeline")).to_contain_text("小王")
     zhang.screenshot(path=str(artifacts_dir / "case-journey-timeline.png"), full_page=True)

@@ -183,7 +183,9 @@ def test_the_detail_shows_only_the_actions_the_table_allows_this_actor(client, p
     assert timeline == Transition.objects.filter(case=case).count() == 3
 
 
-def test_actions_posted_from_the_page_move_the_case_and_bad_input_is_a_message(client, personas, report, units):
+def test_actions_posted_from_the_page_move_the_case_and_bad_input_is_a_message(
+    client, personas, report, units
+):
     case = report()
     login(client, personas["li"])
     client.post(reverse("cases:act", args=[case.pk, "register"]))
@@ -246,7 +248,9 @@ def test_enforcement_cases_show_their_record(client, personas, report, units):
         case.pk,
         note="已立案查处",
         evidence=["询问笔录"],
-        enforcement=EnforcementInput("某水果店", "占用人行道经营", "《城市市容和环境卫生管理条例》第十七条", "责令改正，罚款200元", 200),
+        enforcement=EnforcementInput(
+            "某水果店", "占用人行道经营", "《城市市容和环境卫生管理条例》第十七条", "责令改正，罚款200元", 200
+        ),
     )
     assert EnforcementRecord.objects.filter(case=case).exists()
     body = login(client, liu).get(reverse("cases:enforcement")).content.decode()

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         compiled = 0
         roots = [Path(p) for p in settings.LOCALE_PATHS]
-        roots += [Path(app.path) / "locale" for app in apps.get_app_configs() if app.name.startswith("zhizhi.")]
+        roots += [
+            Path(app.path) / "locale" for app in apps.get_app_configs() if app.name.startswith("zhizhi.")
+        ]
         for root in roots:
             for po_path in Path(root).glob("*/LC_MESSAGES/*.po"):
                 mo_path = po_path.with_suffix(".mo")
