@@ -174,6 +174,7 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
         env=env,
         cwd=str(ROOT),
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
 
@@ -242,6 +243,11 @@ class Client:
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"login failed for {self.username}: HTTP {status}")
 
+    def read_inbox(self, n: int) -> int:
+        """The floor: an authenticated GET that reads one short list (session, user, one query)."""
+        status, _ = self._request("GET", "/api/cases/notifications?limit=1")
+        return 201 if status == 200 else status
+
     def report(self, n: int) -> int:
         rng = self.rng
         body = {
@@ -262,12 +268,9 @@ class Client:
 
 
 def load(
-    port: int, usernames: list[str], seconds: float, warmup: float
+    clients: list[Client], seconds: float, warmup: float, what: str = "report"
 ) -> tuple[list[float], int, int, float]:
-    """(latencies of the timed requests in ms, created, errors, elapsed seconds)."""
-    clients = [Client(port, name, random.Random(name)) for name in usernames]
-    for client in clients:
-        client.login()
+    """(latencies of the timed requests in ms, answered, errors, elapsed seconds)."""
     latencies: list[list[float]] = [[] for _ in clients]
     errors = [0] * len(clients)
     created = [0] * len(clients)
@@ -281,7 +284,7 @@ def load(
             if started >= end:
                 return
             n += 1
-            status = client.report(n)
+            status = getattr(client, what)(n)
             if started >= begin:
                 latencies[i].append((time.perf_counter() - started) * 1000)
                 if status == 201:
@@ -328,8 +331,16 @@ def main() -> int:
         say(f"Starting `zhizhi serve` (ZHIZHI_ENV=production, gunicorn, {workers} workers) on port {port} …")
         server = start_server(database_url, port, workers)
         wait_until_up(port)
-        say(f"{args.clients} clients log in and POST /api/cases/ for {seconds:g} s (after 2 s of warm-up) …")
-        latencies, created, errors, elapsed = load(port, usernames, seconds, warmup=2.0)
+        clients = [Client(port, name, random.Random(name)) for name in usernames]
+        for client in clients:
+            client.login()
+        floor_s = min(seconds, 5.0)
+        say(f"Floor: the same clients GET /api/cases/notifications?limit=1 for {floor_s:g} s …")
+        floor_latencies, floor_n, _, _ = load(clients, floor_s, warmup=1.0, what="read_inbox")
+        floor = floor_n / floor_s
+        say(f"  {floor:,.0f} requests/s, p50 {pct(floor_latencies, 50):.1f} ms")
+        say(f"{args.clients} clients POST /api/cases/ for {seconds:g} s (after 2 s of warm-up) …")
+        latencies, created, errors, elapsed = load(clients, seconds, warmup=2.0)
         rows = check_rows(created)
         rate = created / elapsed
         say(f"  {created:,} cases in {elapsed:g} s = {rate:,.0f} cases/s; {errors} errors")
@@ -341,6 +352,7 @@ def main() -> int:
             "p50_ms": round(pct(latencies, 50), 1),
             "p99_ms": round(pct(latencies, 99), 1),
             "raw_insert_per_s": round(raw, 1),
+            "floor_get_per_s": round(floor, 1),
             "clients": args.clients,
             "workers": workers,
             "cores": cores,

@@ -202,9 +202,11 @@ CASE_COLUMNS = (
 )  # fmt: skip
 
 
-def load_cases(w: World, n: int, now: dt.datetime, rng: random.Random) -> list[tuple[str, str, str]]:
-    """COPY n cases created over the year before `now` (secondary indexes dropped meanwhile and rebuilt);
-    returns samples (street code, community code, number, estate)."""
+def load_cases(
+    w: World, n: int, now: dt.datetime, rng: random.Random, *, streets: list | None = None, first_id: int = 1
+) -> list[tuple[str, str, str, str]]:
+    """COPY n cases created over the year before `now` in `streets` (default all), ids from `first_id`
+    (secondary indexes dropped meanwhile and rebuilt); returns samples (street, community, number, estate)."""
     from django.db import connection
 
     from zhizhi.areas.models import Area
@@ -217,7 +219,7 @@ def load_cases(w: World, n: int, now: dt.datetime, rng: random.Random) -> list[t
     categories = list(Category.objects.filter(name__in=CATEGORY_NAMES))
     area_ids = dict(Area.objects.filter(level="grid").values_list("code", "id"))
     street_of = {c.code: s for s in w.streets for c in w.communities[s.code]}
-    communities = [c for s in w.streets for c in w.communities[s.code]]
+    communities = [c for s in streets or w.streets for c in w.communities[s.code]]
     serials: dict[tuple[str, dt.date], int] = {}
     samples = []
     definitions = drop_plain_indexes(("cases_case",))
@@ -228,7 +230,7 @@ def load_cases(w: World, n: int, now: dt.datetime, rng: random.Random) -> list[t
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY cases_case ({', '.join(CASE_COLUMNS)}) FROM STDIN") as cp,
     ):
-        for i, created in enumerate(times, start=1):
+        for i, created in enumerate(times, start=first_id):
             community = communities[rng.randrange(len(communities))]
             street = street_of[community.code]
             grid = rng.choice(w.grids[community.code])

@@ -85,6 +85,8 @@ def _demo(port: int, host: str, scale: float) -> None:
     _manage("migrate", "--noinput", "-v", "0")
     _manage("compile_translations")
     _manage("seed_demo", "--scale", str(scale))
+    # A few months of cases walked through the real workflow (≈4 reports a working day on the full street).
+    _manage("seed_demo_cases", "--per-day", f"{max(0.2, 4 * scale):g}")
     print(
         f"\n智治 Zhizhi demo: http://{host}:{port}/   (database: {settings.DATABASES['default']['NAME']})\n",
         flush=True,

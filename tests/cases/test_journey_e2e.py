@@ -65,7 +65,8 @@ def click_on_map(page, lat: float, lon: float) -> None:
     """Tap the pin map at a place, as a finger would (the point is turned into pixels by Leaflet)."""
     expect(page.locator('#pinmap[data-loaded="1"]')).to_have_count(1)
     x, y = page.evaluate(
-        "([lat, lon]) => { const p = window.zhizhiPinMap.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        "([lat, lon]) => { const p = window.zhizhiPinMap.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
         [lat, lon],
     )
     page.locator("#pinmap").click(position={"x": x, "y": y})
@@ -149,6 +150,7 @@ def test_a_report_goes_round_the_whole_loop_and_the_timeline_shows_every_step(
     ]
     expect(zhang.get_by_test_id("timeline")).to_contain_text("陈社工")
     expect(zhang.get_by_test_id("timeline")).to_contain_text("小王")
+    expect(zhang.get_by_test_id("form-revisit")).to_have_count(0)  # rated: the form is gone
     zhang.screenshot(path=str(artifacts_dir / "case-journey-timeline.png"), full_page=True)
     assert case.revisits.get().rating == "satisfied"
 

@@ -342,7 +342,7 @@ def test_the_indicators_page_is_a_fixed_number_of_queries(
 ):
     many(31, until="dispatched")
     login(client, personas["li"])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):  # 16 on SQLite whatever the number of cases
         response = client.get(reverse("cases:indicators"))
     assert response.status_code == 200
 

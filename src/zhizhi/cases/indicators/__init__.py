@@ -30,10 +30,13 @@ Definitions (a rate is None when its denominator is zero; rates are fractions, p
                                A late row is an action after its deadline (`on_time` false: a late
                                signing or handling, an automatic escalation) or an overdue flag (a WARN
                                row with data {"overdue": true}). For a unit only its own late rows count
-                               (`unit_from` = the unit, while it held the case).                       both
+                               (`unit_from` = the unit, while it held the case). Read from the case's rows
+                               when it is closed and stamped on the CLOSE row (indicators.stamps).    both
   结案率   close_rate          cohort: area — cases registered (立案) in the period; unit — cases
-                               assigned to it in the period (distinct). Closed: a CLOSE row by `as_of`
-                               (for a unit: a closure after the assignment of a case it handled).      both
+                               assigned to it in the period (distinct). Closed: the first CLOSE row by
+                               `as_of` of a case registered in the period (for a unit: a CLOSE row by
+                               `as_of` of a case it handled, last assigned to it in the period); the
+                               registration and assignment times are stamped on the CLOSE row.       both
   返工率   rework_rate         返工 REWORK rows / SUBMIT rows.                                           both
   延期率   extension_rate      同意延期 APPROVE_EXTENSION rows / dispatched.                             both
   有效回访 revisits            valid Revisit rows (a revisit that reached nobody is not valid).
@@ -54,7 +57,8 @@ Weights come from settings.CASE_INDICATORS = {"basically_weight": …, "score_we
     data = indicators.to_xlsx(report)                              # .xlsx bytes, Chinese headers
 """
 
-from zhizhi.cases.indicators.compute import (
+from zhizhi.cases.indicators.compute import area_rows, compute, report_for, unit_rows
+from zhizhi.cases.indicators.definitions import (
     METRICS,
     Config,
     Counts,
@@ -62,11 +66,7 @@ from zhizhi.cases.indicators.compute import (
     Period,
     Report,
     Row,
-    area_rows,
-    compute,
     config_from_settings,
-    report_for,
-    unit_rows,
 )
 from zhizhi.cases.indicators.excel import to_xlsx
 

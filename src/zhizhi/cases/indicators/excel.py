@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from zhizhi.cases.indicators.compute import METRICS, UNIT_METRICS, Metric, Report, Row
+from zhizhi.cases.indicators.definitions import METRICS, UNIT_METRICS, Metric, Report, Row
 from zhizhi.core import clock
 
 LEVELS = {"city": "市", "district": "区", "street": "街道", "community": "社区", "grid": "网格"}

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from zhizhi.cases import routing
 from zhizhi.cases.access import is_user
+from zhizhi.cases.indicators.stamps import stamp_closure
 from zhizhi.cases.models import (
     AttachmentKind,
     Case,
@@ -291,6 +292,7 @@ def close_case(actor: Any, case_id: Any, *, note: str = "") -> Case:
     """结案, and tell the reporter and the followers."""
     case = locked_case(actor, case_id)
     row = transition(actor, case, Action.CLOSE, given=set(), reason=check_reason(note, "note", False))
+    stamp_closure(row)  # what the indicators need to know about this closure, read from the history now
     case.closed_at = row.at
     case.save(update_fields=["closed_at"])
     text = f"您反映的问题（{case.number}）已办结，欢迎评价。"
