@@ -7,6 +7,7 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from tests.areas.sheets import new_row, read_xlsx, xlsx
+from tests.conftest import require_or_skip
 from zhizhi.areas import services
 from zhizhi.areas.models import Building
 
@@ -108,8 +109,10 @@ def test_map_page_adds_a_tile_layer_only_when_one_is_configured(as_user, street,
 
 def test_map_script_and_leaflet_are_found_by_the_static_files_finders(settings):
     assert finders.find("areas/map.js")
-    if not any(prefix == "vendor/leaflet" for prefix, _path in settings.STATICFILES_DIRS):
-        pytest.skip("node_modules/leaflet is not installed (npm ci)")
+    require_or_skip(
+        any(prefix == "vendor/leaflet" for prefix, _path in settings.STATICFILES_DIRS),
+        "node_modules/leaflet is not installed (npm ci)",
+    )
     assert finders.find("vendor/leaflet/leaflet.js") and finders.find("vendor/leaflet/leaflet.css")
 
 
