@@ -94,6 +94,7 @@ def test_the_enrolment_loop_through_the_api(client, sun, family, family_b, progr
         "matched": 2,
         "drafted": 2,
         "flagged": 0,
+        "within": "330105013",  # sun's street: a staff run writes in their own area only
     }
     page = c.get(f"{API}/programmes/water/enrolments", {"status": "draft", "explain": "true"}).json()
     assert page["total"] == 2

@@ -173,3 +173,82 @@ def test_reevaluate_all_runs_every_programme(family, family_b, programmes):
     assert results["aged"].drafted == 1
     # 张阿姨 is tagged 独居; 赵叔 (66) is the only member of his household
     assert results["alone-care"].drafted == 2
+
+
+def _enrol_power_and_lose_dibao(family, family_b, programmes, sun):
+    """王大伯's household (community A) and 赵叔's (community B) enrolled in the power-fee reduction; then both
+    lose their 低保 tag, so neither qualifies any more."""
+    from zhizhi.people.models import Tag
+
+    svc.reevaluate_programme(programmes["power"], AS_OF)
+    ids = list(Enrolment.objects.filter(programme=programmes["power"]).values_list("pk", flat=True))
+    svc.verify_enrolments(sun, ids, as_of=AS_OF)
+    dibao = Tag.objects.get(name="低保")
+    family["wang"].tags.remove(dibao)
+    family_b["zhao"].tags.remove(dibao)
+    return {
+        "wang": enrolment_of(programmes["power"], family["wang"]),
+        "zhao": enrolment_of(programmes["power"], family_b["zhao"]),
+    }
+
+
+def test_the_periodic_reevaluation_covers_every_area_and_flags_for_review(
+    family, family_b, programmes, sun, settings
+):
+    rows = _enrol_power_and_lose_dibao(family, family_b, programmes, sun)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    from zhizhi.welfare.tasks import reevaluate_all_task
+
+    results = {r["programme"]: r for r in reevaluate_all_task.enqueue().return_value}
+    assert (results["power"]["flagged"], results["power"]["within"]) == (2, "")  # both communities
+    for e in rows.values():
+        e.refresh_from_db()
+        assert e.status == EnrolmentStatus.ENROLLED and e.flagged  # kept, not dropped: staff decide
+        flag = e.events.get(action="flag")
+        assert flag.explanation[0].startswith("✗")  # the clause that failed, for the reviewer
+    assert Enrolment.objects.filter(programme=programmes["power"]).count() == 2
+    assert (
+        AuditEntry.objects.filter(
+            object_type="welfare.enrolment", changes={"flagged": ["False", "True"]}
+        ).count()
+        == 2
+    )
+    programmes["power"].refresh_from_db()
+    assert programmes["power"].evaluated_at is not None
+    # the next night flags nobody twice
+    assert {r.programme: r.flagged for r in svc.reevaluate_all(AS_OF)}["power"] == 0
+
+
+def test_a_staff_run_flags_in_their_own_area_and_the_periodic_run_covers_the_rest(
+    street, family, family_b, programmes, sun
+):
+    from tests import factories
+    from zhizhi.core.roles import Role
+
+    rows = _enrol_power_and_lose_dibao(family, family_b, programmes, sun)
+    ma = factories.make_user("ma", Role.STREET_DEPT_STAFF, street.community_a, "马干事")
+    programmes["power"].refresh_from_db()
+    whole_run = programmes["power"].evaluated_at
+    result = svc.reevaluate_for(ma, programmes["power"])
+    assert (result.flagged, result.within) == (1, street.community_a.code)
+    rows["wang"].refresh_from_db()
+    rows["zhao"].refresh_from_db()
+    assert rows["wang"].flagged and not rows["zhao"].flagged  # community B is not ma's to touch
+    programmes["power"].refresh_from_db()
+    assert programmes["power"].evaluated_at == whole_run  # a part of the programme is not its evaluation
+    assert {r.programme: r.flagged for r in svc.reevaluate_all(AS_OF)}["power"] == 1
+    rows["zhao"].refresh_from_db()
+    assert rows["zhao"].flagged
+
+
+def test_someone_who_moved_away_is_flagged_by_the_periodic_run(family, family_b, programmes, sun):
+    from zhizhi.people.models import Resident, ResidentStatus
+
+    svc.reevaluate_programme(programmes["power"], AS_OF)
+    ids = list(Enrolment.objects.filter(programme=programmes["power"]).values_list("pk", flat=True))
+    svc.verify_enrolments(sun, ids, as_of=AS_OF)
+    Resident.objects.filter(pk=family_b["zhao"].pk).update(status=ResidentStatus.MOVED_OUT)
+    results = {r.programme: r for r in svc.reevaluate_all(AS_OF)}
+    assert results["power"].flagged == 1
+    zhao = enrolment_of(programmes["power"], family_b["zhao"])
+    assert zhao.flagged and zhao.status == EnrolmentStatus.ENROLLED

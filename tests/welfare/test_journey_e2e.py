@@ -1,6 +1,8 @@
-"""The welfare journey in a real browser (Debian chromium through Playwright), as 孙科员 makes it:
-preview a rule → re-evaluate and verify the drafts → run the water company's cycle → import its receipt →
-王大伯's case file shows the benefit."""
+"""The welfare journeys in a real browser (Debian chromium through Playwright). As 孙科员: preview a rule →
+re-evaluate and verify the drafts → run the water company's cycle → import its receipt → 王大伯's case file
+shows the benefit; and the rule editor's live check underlines the culprit and previews without saving.
+As 陈社工: the register's map leads to a building's people, and 张阿姨's case file links her door-sensor alarm and
+the case it opened."""
 
 from __future__ import annotations
 
@@ -65,7 +67,31 @@ def world(short_lived_connections, live_server, settings):
     resident(street.dwelling_a1, "李阿婆", born=dt.date(1956, 2, 3), household=home, income=300)
     water = Programme.objects.get(code="water")
     PartnerAccount.objects.create(partner=water.partner, household=home, account_number="W-0088123")
-    return {"street": street, "wang": wang, "home": home}
+    alarm = _zhang_alarm(street)
+    return {"street": street, "wang": wang, "home": home, "alarm": alarm}
+
+
+def _zhang_alarm(street):
+    """张阿姨's front-door sensor went silent: an alarm, and the 独居老人告警 case it opened."""
+    from zhizhi.core import clock
+    from zhizhi.people.models import Resident
+    from zhizhi.sensors.models import Alarm, AlarmKind, Gateway
+    from zhizhi.sensors.services import alarms, devices, watch
+
+    zhang = Resident.objects.get(name="张阿姨")
+    devices.register_device(
+        None,
+        vendor_id="0x00158d0001aa0001",
+        friendly_name="zhang-door",
+        gateway=Gateway.objects.create(name="zigbee2mqtt"),
+        dwelling=street.dwelling_a1,
+        residents=[zhang],
+    )
+    w = watch.watch_resident(factories.User.objects.get(username="admin"), zhang)
+    alarm = alarms.raise_alarm(w, AlarmKind.NO_ACTIVITY, clock.now(), "e2e-zhang-1")
+    alarms.open_missing_cases(Alarm.objects.filter(pk=alarm.pk))
+    alarm.refresh_from_db()
+    return alarm
 
 
 def log_in(page, live_server, username: str) -> None:
@@ -131,3 +157,85 @@ def test_preview_verify_deliver_and_see_the_benefit_on_the_case_file(page, live_
     expect(benefit).to_contain_text("2026-11")
     expect(page.get_by_test_id("timeline-benefit")).to_have_count(1)
     page.screenshot(path=str(tmp_path / "casefile.png"), full_page=True)
+
+
+def test_the_rule_editor_underlines_as_you_type_and_previews_without_saving(
+    page, live_server, world, tmp_path
+):
+    from playwright.sync_api import expect
+
+    log_in(page, live_server, "sun")
+    url = live_server.url + reverse("welfare:programme_detail", args=["aged"])
+    page.goto(url)
+    rule = page.get_by_test_id("rule")
+    saved = rule.input_value()
+
+    # a typo: the live check underlines it in the editor, under the very characters
+    rule.fill('age >= 80 and "独居" in tagz')
+    culprit = page.locator("#rule-backdrop [data-testid=rule-culprit]")
+    expect(culprit).to_have_text("tagz")
+    expect(page.get_by_test_id("rule-error")).to_contain_text("23")  # column 23: characters, not bytes
+    area, mark = rule.bounding_box(), culprit.bounding_box()
+    assert (
+        area["x"] + 100 < mark["x"] < area["x"] + area["width"] / 2
+    )  # after 23 characters, not at the start
+    assert area["y"] <= mark["y"] < area["y"] + 40  # on the first line
+    aligned = page.evaluate(
+        """() => { const t = document.getElementById('rule-text'), b = document.getElementById('rule-backdrop');
+        const s = getComputedStyle(t), d = getComputedStyle(b);
+        return ['fontFamily', 'fontSize', 'lineHeight', 'paddingLeft', 'paddingTop', 'letterSpacing', 'whiteSpace']
+          .every(k => s[k] === d[k]) && b.textContent.startsWith(t.value); }"""
+    )
+    assert aligned  # the backdrop lays the same text out exactly like the textarea
+    page.screenshot(path=str(tmp_path / "rule-error.png"))
+    expect(page.get_by_test_id("rule-editor")).to_have_class("rule-editor has-error")
+
+    # fixed: the underline goes, the check says so
+    rule.fill('age >= 80 and "独居" in tags')
+    expect(page.get_by_test_id("rule-status")).to_contain_text("✓")
+    expect(culprit).to_have_count(0)
+
+    # the preview comes into the page (no navigation, nothing saved)
+    page.get_by_test_id("preview").click()
+    expect(page.get_by_test_id("preview-result")).to_be_visible()
+    expect(page.get_by_test_id("start-person").first).to_contain_text("张阿姨")
+    assert page.url == url
+
+    # a broken rule previewed with the button: the cursor is put on the culprit
+    rule.fill("age >= ")
+    page.get_by_test_id("preview").click()
+    expect(page.get_by_test_id("rule-error")).to_be_visible()
+    assert page.evaluate("document.getElementById('rule-text').selectionStart") == 7
+    page.goto(url)
+    expect(page.get_by_test_id("rule")).to_have_value(saved)
+
+
+def test_the_map_leads_to_a_buildings_people_and_the_case_file_links_her_alarm(
+    page, live_server, world, tmp_path
+):
+    from playwright.sync_api import expect
+
+    log_in(page, live_server, "chen")
+    page.goto(live_server.url + reverse("welfare:register"))
+    page.get_by_test_id("open-casefiles").click()
+    expect(page.get_by_test_id("register-row")).to_have_count(2)  # 张阿姨 (独居, 高龄) and 王大伯 (低保)
+    drawn = page.locator("#register-map[data-loaded='1']")
+    expect(drawn).to_have_count(1)
+    assert drawn.get_attribute("data-points") == "1"  # both live in the same building
+    page.screenshot(path=str(tmp_path / "register-map.png"), full_page=True)
+    expect(page.get_by_test_id("register-map-info")).to_contain_text("2")
+    page.locator("#register-map path.leaflet-interactive").first.click()
+    page.get_by_test_id("map-list-link").click()
+    expect(page.get_by_test_id("building-filter")).to_be_visible()
+    expect(page.get_by_test_id("register-row")).to_have_count(2)
+
+    page.get_by_test_id("register-row").filter(has_text="张阿姨").get_by_role("link", name="张阿姨").click()
+    alarm = world["alarm"]
+    expect(page.get_by_test_id("links-alarms").get_by_test_id("link-row")).to_have_count(1)
+    expect(page.get_by_test_id("links-cases")).to_contain_text(alarm.case_number)
+    expect(page.get_by_test_id("timeline-alarm")).to_have_count(1)
+    expect(page.get_by_test_id("timeline-case")).to_have_count(1)
+    expect(page.get_by_test_id("risk-factor-alarms")).to_be_visible()  # the alarm counts in her risk
+    page.screenshot(path=str(tmp_path / "casefile-links.png"), full_page=True)
+    page.get_by_test_id("links-cases").get_by_role("link", name=alarm.case_number).click()
+    page.wait_for_url(f"**{reverse('cases:detail', args=[alarm.case_id])}")

@@ -60,13 +60,12 @@ def _users(role: str, area_code: str, *, exact: bool = False):
 
 
 def advisors_of(resident: Any) -> list[User]:
+    """The advisor on the person's welfare case file (or their community's advisors when none is assigned)."""
     try:
-        from zhizhi.welfare.queries import advisors_of_resident  # type: ignore[attr-defined]
-    except ImportError:
-        advisors_of_resident = None
-    if advisors_of_resident is not None:
-        return list(advisors_of_resident(resident))
-    return _users(Role.ELDERCARE_ADVISOR, resident.area_code)
+        from zhizhi.welfare.queries import advisors_of_resident
+    except ImportError:  # pragma: no cover - without the welfare app: every advisor of the area
+        return _users(Role.ELDERCARE_ADVISOR, resident.area_code)
+    return list(advisors_of_resident(resident))
 
 
 def grid_workers_of(resident: Any) -> list[User]:

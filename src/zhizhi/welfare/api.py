@@ -8,12 +8,15 @@ Scope misses are 404, roles that may not act get 403, a decision the status does
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpResponse
+from django.urls import reverse
 from ninja import File, Form, Router, Status, UploadedFile
 
 from zhizhi.core.errors import InvalidInput
 from zhizhi.people.queries import page_of
-from zhizhi.welfare import queries, shapes
+from zhizhi.welfare import links, queries, shapes
 from zhizhi.welfare.rules.vocabulary import FACTS
 from zhizhi.welfare.schemas import (
     AccountIn,
@@ -25,6 +28,7 @@ from zhizhi.welfare.schemas import (
     BatchDetailOut,
     BatchOut,
     CaseFileDetailOut,
+    CaseFileMapOut,
     CaseFilePageOut,
     CaseFileRowOut,
     ConsentIn,
@@ -260,6 +264,34 @@ def list_casefiles(
     return page_dict(page_of(qs, page), shapes.casefile_row)
 
 
+@router.get(
+    "/casefiles/map",
+    response=CaseFileMapOut,
+    summary="The register on the map: people per building",
+    url_name="welfare_casefile_map",
+)
+def casefile_map(
+    request,
+    q: str = "",
+    risk: str = "",
+    tag: str = "",
+    community: str = "",
+    advisor: str = "",
+    overdue: bool = False,
+):
+    """Same filters and scope as the register; one point per building (WGS84) with its people by risk level,
+    the busiest buildings first, at most queries.MAP_MAX_BUILDINGS. No names or ID numbers."""
+    filters = {"q": q, "risk": risk, "tag": tag, "community": community, "advisor": advisor}
+    result = queries.register_map(
+        request.user, q=q, risk=risk, tag=tag, community=community, advisor=advisor, overdue=overdue
+    )
+    kept = {k: v for k, v in filters.items() if v} | ({"overdue": "1"} if overdue else {})
+    base = reverse("welfare:register")
+    for point in result.points:
+        point["url"] = f"{base}?{urlencode(kept | {'building': point['building']})}"
+    return vars(result)
+
+
 @router.post(
     "/casefiles/open", response=AssignOut, summary="Open case files for vulnerable people of an area"
 )
@@ -270,13 +302,16 @@ def open_casefiles(request, payload: OpenIn):
 @router.get("/casefiles/{casefile_id}", response=CaseFileDetailOut, summary="One case file with its timeline")
 def get_casefile(request, casefile_id: int):
     c = queries.access_casefile(request.user, casefile_id)
+    sections = links.linked(request.user, c.resident)
     entries = [
-        {"at": e.at, "kind": e.kind, "title": e.title, "detail": e.detail, "by": e.by} for e in timeline(c)
+        {"at": e.at, "kind": e.kind, "title": e.title, "detail": e.detail, "by": e.by}
+        for e in timeline(c, linked=sections)
     ]
     return shapes.casefile_row(c) | {
         "risk_factors": c.risk_factors,
         "visit_interval_days": c.visit_interval_days,
         "tags": [t.name for t in c.resident.tags.all()],
+        "links": [shapes.link_section(s) for s in sections],
         "timeline": entries,
     }
 

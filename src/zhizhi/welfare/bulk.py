@@ -69,22 +69,35 @@ class MatchTable:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {MATCH_TABLE}")
 
-    def view(self, programme: Programme) -> MatchView:
-        return MatchView(programme, f"m{self.programmes.index(programme)}")
+    def view(self, programme: Programme, within: str = "") -> MatchView:
+        return MatchView(programme, f"m{self.programmes.index(programme)}", within)
+
+
+def _area_range(column: str, prefix: str) -> tuple[str, list[str]]:
+    """`column` starts with the digits `prefix`, as a range an index serves (see cases.queries.code_prefix)."""
+    if not prefix:
+        return "1 = 1", []
+    if not (prefix.isascii() and prefix.isdigit()):
+        raise ValueError("an area prefix is digits")
+    return f"({column} >= %s AND {column} < %s)", [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
 
 
 class MatchView:
-    """One programme's matches in the MatchTable."""
+    """One programme's matches in the MatchTable; with `within` (an area code prefix), only drafts and lapses of
+    that area are written (a staff member's re-evaluation of their own area; the scan itself stays whole, so that
+    someone who moved inside the programme's frame is still found)."""
 
-    def __init__(self, programme: Programme, flag: str):
+    def __init__(self, programme: Programme, flag: str, within: str = ""):
         self.programme = programme
         self.flag = flag
+        self.within = within
         self.household = programme.target == Target.HOUSEHOLD
         self.key = "w_hh" if self.household else "w_id"
 
     def count(self) -> int:
+        area, params = _area_range("w_area", self.within)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {MATCH_TABLE} WHERE {self.flag}")  # noqa: S608
+            cursor.execute(f"SELECT COUNT(*) FROM {MATCH_TABLE} WHERE {self.flag} AND {area}", params)  # noqa: S608
             return cursor.fetchone()[0]
 
     def insert_drafts(self, now: dt.datetime) -> int:
@@ -94,14 +107,24 @@ class MatchView:
         columns = ["programme", "resident", "household", "area_code", "status", "matched_at", "updated_at",
                    "flagged", "flag_reason", "consent_method", "consent_by"]  # fmt: skip
         household = "m.w_hh" if self.household else "NULL"
+        area, area_params = _area_range("m.w_area", self.within)
         statement = (
             f"INSERT INTO {_table(e)} ({', '.join(_col(e, c) for c in columns)}) "  # noqa: S608
             f"SELECT CAST(%s AS bigint), m.w_id, {household}, m.w_area, %s, %s, %s, %s, '', '', '' "
-            f"FROM {MATCH_TABLE} m WHERE m.{self.flag} AND NOT EXISTS (SELECT 1 FROM {_table(e)} x "
+            f"FROM {MATCH_TABLE} m WHERE m.{self.flag} AND {area} AND NOT EXISTS (SELECT 1 FROM {_table(e)} x "
             f"WHERE x.{_col(e, 'programme')} = CAST(%s AS bigint) AND x.{_col(e, key)} = m.{self.key})"
         )
+        params: list[Any] = [
+            self.programme.pk,
+            Status.DRAFT,
+            now,
+            now,
+            False,
+            *area_params,
+            self.programme.pk,
+        ]
         with connection.cursor() as cursor:
-            cursor.execute(statement, [self.programme.pk, Status.DRAFT, now, now, False, self.programme.pk])
+            cursor.execute(statement, params)
             return cursor.rowcount
 
     def lapsed(self, live_statuses: list[str]) -> list[tuple[int, str, int]]:
@@ -109,14 +132,15 @@ class MatchView:
         e = Enrolment
         key = "household" if self.household else "resident"
         marks = ", ".join(["%s"] * len(live_statuses))
+        area, area_params = _area_range(f"x.{_col(e, 'area_code')}", self.within)
         statement = (
             f"SELECT x.{_col(e, 'id')}, x.{_col(e, 'status')}, x.{_col(e, 'resident')} FROM {_table(e)} x "  # noqa: S608
             f"WHERE x.{_col(e, 'programme')} = CAST(%s AS bigint) AND x.{_col(e, 'status')} IN ({marks}) "
-            f"AND x.{_col(e, 'flagged')} = %s AND NOT EXISTS "
+            f"AND x.{_col(e, 'flagged')} = %s AND {area} AND NOT EXISTS "
             f"(SELECT 1 FROM {MATCH_TABLE} m WHERE m.{self.flag} AND m.{self.key} = x.{_col(e, key)})"
         )
         with connection.cursor() as cursor:
-            cursor.execute(statement, [self.programme.pk, *live_statuses, False])
+            cursor.execute(statement, [self.programme.pk, *live_statuses, False, *area_params])
             return [tuple(row) for row in cursor.fetchall()]
 
 

@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from zhizhi.core import clock
 from zhizhi.core.errors import Forbidden, InvalidInput, NotFound
+from zhizhi.people.models import Resident
 from zhizhi.welfare import eligibility, permissions
 from zhizhi.welfare.models import (
     CaseFile,
@@ -142,8 +143,6 @@ def preview(actor: Any, programme: Programme, source: str, *, as_of: dt.date | N
 
 
 def _explained(programme: Programme, rule, resident_ids: list[int], ctx) -> list[dict]:
-    from zhizhi.people.models import Resident
-
     steps = eligibility.explanations(programme, rule, resident_ids, ctx)
     people = Resident.objects.filter(pk__in=resident_ids).only("id", "name", "id_number_masked", "area_code")
     return [
@@ -185,7 +184,7 @@ def access_casefile(actor: Any, casefile_id: Any) -> CaseFile:
         raise NotFound(f"case file {casefile_id} not found", field="id") from exc
 
 
-def register(
+def _register_filtered(
     actor: Any,
     *,
     q: str = "",
@@ -194,9 +193,10 @@ def register(
     community: str = "",
     advisor: str = "",
     overdue: bool = False,
+    building: str = "",
     status: str = CaseFileStatus.OPEN,
 ) -> QuerySet[CaseFile]:
-    """The register of vulnerable people (case files) with its filters; masked columns only."""
+    """The register's rows in the actor's scope under its filters (no ordering, no column choice)."""
     qs = casefiles_for(actor)
     if status:
         qs = qs.filter(status=status)
@@ -205,7 +205,13 @@ def register(
             raise InvalidInput(f"risk must be one of {', '.join(RiskLevel.values)}", field="risk")
         qs = qs.filter(risk_level=risk)
     if tag:
-        qs = qs.filter(Q(resident__tags__code=tag) | Q(resident__tags__name=tag))
+        qs = qs.filter(
+            Exists(
+                Resident.tags.through.objects.filter(resident_id=OuterRef("resident_id")).filter(
+                    Q(tag__code=tag) | Q(tag__name=tag)
+                )
+            )
+        )
     if community:
         if not community.isdigit() or len(community) != 12:
             raise InvalidInput("a community code has 12 digits", field="community")
@@ -216,10 +222,18 @@ def register(
         qs = qs.filter(advisor__username=advisor)
     if overdue:
         qs = qs.filter(next_visit_due__lt=clock.today())
+    if building:
+        qs = qs.filter(resident__home__unit__building__code=building)
     if q.strip():
         qs = qs.filter(resident__name__contains=q.strip())
+    return qs
+
+
+def register(actor: Any, **filters: Any) -> QuerySet[CaseFile]:
+    """The register of vulnerable people (case files) with its filters (see _register_filtered); masked
+    columns only."""
     return (
-        qs.distinct()
+        _register_filtered(actor, **filters)
         .select_related("resident", "resident__home", "advisor")
         .only(
             "id",
@@ -241,6 +255,87 @@ def register(
         )
         .order_by("-risk_score", "area_code", "id")
     )
+
+
+MAP_MAX_BUILDINGS = 1000
+
+
+@dataclass
+class RegisterMap:
+    points: list[dict]
+    buildings: int  # buildings with someone of the register
+    people: int  # people of the register
+    shown_people: int  # people at the points drawn
+    unlocated: int  # people whose dwelling is not known (no point)
+    capped: bool
+
+
+def register_map(actor: Any, *, limit: int = MAP_MAX_BUILDINGS, **filters: Any) -> RegisterMap:
+    """The filtered register on the map: one point per building (at the building's WGS84 location) with how
+    many people live there by risk level — the busiest `limit` buildings. Same filters and scope as the list;
+    no names, no ID numbers. Four queries whatever the size."""
+    from django.db.models import Count, Max
+
+    permissions.require_reach(actor)
+    rows = _register_filtered(actor, **filters)
+    b = "resident__home__unit__building"
+    located = rows.filter(**{f"{b}__isnull": False})
+    per_building = (
+        located.order_by()
+        .values(b, f"{b}__code", f"{b}__number", f"{b}__estate__name", f"{b}__lat", f"{b}__lon")
+        .annotate(
+            people=Count("pk"),
+            high=Count("pk", filter=Q(risk_level=RiskLevel.HIGH)),
+            medium=Count("pk", filter=Q(risk_level=RiskLevel.MEDIUM)),
+            low=Count("pk", filter=Q(risk_level=RiskLevel.LOW)),
+            max_score=Max("risk_score"),
+        )
+        .order_by("-high", "-people", f"{b}__code")
+    )
+    points = [
+        {
+            "building": r[f"{b}__code"],
+            "name": f"{r[f'{b}__estate__name']} {r[f'{b}__number']}",
+            "lat": r[f"{b}__lat"],
+            "lon": r[f"{b}__lon"],
+            "people": r["people"],
+            "high": r["high"],
+            "medium": r["medium"],
+            "low": r["low"],
+            "max_score": r["max_score"] or 0,
+        }
+        for r in per_building[:limit]
+    ]
+    total = rows.count()
+    buildings = len(points) if len(points) < limit else per_building.count()
+    return RegisterMap(
+        points=points,
+        buildings=buildings,
+        people=total,
+        shown_people=sum(p["people"] for p in points),
+        unlocated=total - located.count(),
+        capped=buildings > len(points),
+    )
+
+
+def advisors_of_resident(resident: Any) -> list:
+    """The elderly-care advisors who should hear about the person (a door-sensor alarm's second step calls this
+    through zhizhi.sensors.links): the advisor assigned on their open case file; without one, the active
+    advisors whose area holds the person, so that nobody is left unheard."""
+    from zhizhi.accounts.models import User
+    from zhizhi.core.roles import Role
+
+    advisors = User.objects.filter(role=Role.ELDERCARE_ADVISOR, is_active=True)
+    assigned = list(
+        advisors.filter(welfare_elders__resident_id=resident.pk, welfare_elders__status=CaseFileStatus.OPEN)
+    )
+    if assigned:
+        return assigned
+    code = resident.area_code or ""
+    if not code:
+        return []
+    prefixes = {code[:n] for n in (2, 4, 6, 9, 12, 14) if len(code) >= n}
+    return list(advisors.filter(area_code__in=prefixes).order_by("pk"))
 
 
 def overdue_visits(actor: Any, today: dt.date | None = None) -> QuerySet[CaseFile]:

@@ -69,6 +69,7 @@ class ReevaluationOut(Schema):
     matched: int
     drafted: int
     flagged: int
+    within: str = Field("", description="the area the run wrote in; empty: the whole programme")
 
 
 class EnrolmentOut(Schema):
@@ -203,11 +204,57 @@ class TimelineOut(Schema):
     by: str
 
 
+class LinkItemOut(Schema):
+    at: dt.datetime
+    kind: str
+    title: str
+    number: str
+    status: str
+    detail: str
+    url: str
+    open: bool
+
+
+class LinkSectionOut(Schema):
+    """What another app holds about the person (welfare.links), as far as the caller may see it."""
+
+    key: str
+    heading: str
+    items: list[LinkItemOut]
+    more: bool
+    failed: bool
+
+
 class CaseFileDetailOut(CaseFileRowOut):
     risk_factors: list[dict]
     visit_interval_days: int
     tags: list[str]
+    links: list[LinkSectionOut]
     timeline: list[TimelineOut]
+
+
+class MapPointOut(Schema):
+    building: str
+    name: str
+    lat: float
+    lon: float
+    people: int
+    high: int
+    medium: int
+    low: int
+    max_score: int
+    url: str
+
+
+class CaseFileMapOut(Schema):
+    """The filtered register drawn on the map: one point per building, the busiest first, capped."""
+
+    points: list[MapPointOut]
+    buildings: int
+    people: int
+    shown_people: int
+    unlocated: int
+    capped: bool
 
 
 class OpenIn(Schema):

@@ -84,3 +84,13 @@ def casefile_row(c: CaseFile) -> dict:
         "next_visit_due": c.next_visit_due,
         "last_visit_at": c.last_visit_at,
     }
+
+
+def link_section(section) -> dict:
+    return {
+        "key": section.key,
+        "heading": str(section.heading),
+        "items": [vars(i) for i in section.items],
+        "more": section.more,
+        "failed": section.failed,
+    }

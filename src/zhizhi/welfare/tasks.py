@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from zhizhi.welfare.services import enrolment, notices, receipts
+from zhizhi.welfare.services import casefiles, enrolment, notices, receipts
 
 
 @task()
@@ -26,3 +26,9 @@ def send_notices_task() -> int:
 def reevaluate_all_task() -> list[dict]:
     """The periodic re-evaluation of every programme (schedule it nightly)."""
     return [vars(r) for r in enrolment.reevaluate_all()]
+
+
+@task()
+def reassess_risks_task() -> int:
+    """Re-assess every open case file's risk (schedule it nightly, after the re-evaluation)."""
+    return casefiles.reassess_risks()

@@ -1,5 +1,6 @@
 """The timeline of a case file: everything that happened to the person in welfare, newest first —
-visits, assessments, plans, referrals, enrolment changes and benefits delivered (or rejected)."""
+visits, assessments, plans, referrals, enrolment changes and benefits delivered (or rejected) — and what
+other apps hold about them (their cases, door-sensor alarms: welfare.links), as far as the viewer may see."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from zhizhi.welfare.models import (
 @dataclass
 class Entry:
     at: dt.datetime
-    kind: str  # visit | assessment | plan | referral | enrolment | benefit | opened
+    kind: (
+        str  # visit | assessment | plan | referral | enrolment | benefit | opened | a link kind (case, alarm)
+    )
     title: str
     detail: str = ""
     by: str = ""
@@ -40,8 +43,22 @@ def benefits_of(casefile: CaseFile):
     return Disbursement.objects.filter(who).select_related("programme", "batch").order_by("-created_at")
 
 
-def timeline(casefile: CaseFile, limit: int = 200) -> list[Entry]:
-    entries: list[Entry] = []
+def linked_entries(sections) -> list[Entry]:
+    """Timeline entries of the items other apps contributed (welfare.links.linked)."""
+    entries = []
+    for section in sections:
+        for item in section.items:
+            what = f"{item.number} {item.title}".strip() if item.kind == "case" else item.title
+            title = f"{section.heading}: {what}"
+            detail = " · ".join(x for x in (item.status, item.detail) if x)
+            extra = {"url": item.url, "status": item.status, "open": item.open, "source": section.key}
+            entries.append(Entry(item.at, item.kind, title, detail, "", extra))
+    return entries
+
+
+def timeline(casefile: CaseFile, limit: int = 200, *, linked=()) -> list[Entry]:
+    """`linked`: the sections of welfare.links.linked(viewer, person), already read for the page."""
+    entries: list[Entry] = linked_entries(linked)
     for v in Visit.objects.filter(case_file=casefile).prefetch_related("photos")[:limit]:
         where = f" @ {v.lat:.5f},{v.lon:.5f}" if v.lat is not None else ""
         entries.append(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("photos/<int:pk>/", casefiles.visit_photo, name="visit_photo"),
     path("programmes/", programmes.programme_list, name="programme_list"),
     path("programmes/<slug:code>/", programmes.programme_detail, name="programme_detail"),
+    path("programmes/<slug:code>/rule/preview/", programmes.programme_rule_preview, name="rule_preview"),
     path("programmes/<slug:code>/reevaluate/", programmes.programme_reevaluate, name="programme_reevaluate"),
     path("programmes/<slug:code>/enrolments/", programmes.enrolment_list, name="enrolment_list"),
     path("programmes/<slug:code>/enrolments/verify/", programmes.enrolment_verify, name="enrolment_verify"),

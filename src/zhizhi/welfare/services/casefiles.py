@@ -17,7 +17,7 @@ from zhizhi.core.permissions import in_scope
 from zhizhi.core.roles import Role
 from zhizhi.people import services as people_services
 from zhizhi.people.models import Resident, ResidentStatus
-from zhizhi.welfare import balancing, facts, permissions, queries, risk
+from zhizhi.welfare import balancing, facts, links, permissions, queries, risk
 from zhizhi.welfare.models import (
     CaseFile,
     CaseFileStatus,
@@ -50,11 +50,16 @@ def vulnerable(prefix: str) -> Q:
     )
 
 
-def assess_risk(casefile: CaseFile, today: dt.date | None = None, *, recent_alarms: int = 0) -> risk.Risk:
-    today = today or clock.today()
-    person = facts.load_facts([casefile.resident_id], today).get(casefile.resident_id)
-    if person is None:
-        raise NotFound("the person of this case file is gone", field="resident")
+ALARM_WINDOW_DAYS = 30  # the risk score's "recent alarms" factor (welfare.risk)
+
+
+def alarms_since(today: dt.date) -> dt.datetime:
+    """The start of the alarm window: midnight in Shanghai, ALARM_WINDOW_DAYS before `today`."""
+    start = today - dt.timedelta(days=ALARM_WINDOW_DAYS)
+    return dt.datetime.combine(start, dt.time.min, tzinfo=clock.SHANGHAI)
+
+
+def _risk_of(casefile: CaseFile, person: dict, today: dt.date, recent_alarms: int) -> risk.Risk:
     overdue = (today - casefile.next_visit_due).days if casefile.next_visit_due else 0
     return risk.assess(
         age=person["age"],
@@ -67,6 +72,21 @@ def assess_risk(casefile: CaseFile, today: dt.date | None = None, *, recent_alar
     )
 
 
+def assess_risk(
+    casefile: CaseFile, today: dt.date | None = None, *, recent_alarms: int | None = None
+) -> risk.Risk:
+    """The person's risk now. Recent alarms are counted from the link sources that count them (door-sensor
+    alarms of the last 30 days, false alarms excluded: welfare.providers) unless given."""
+    today = today or clock.today()
+    person = facts.load_facts([casefile.resident_id], today).get(casefile.resident_id)
+    if person is None:
+        raise NotFound("the person of this case file is gone", field="resident")
+    if recent_alarms is None:
+        counts = links.recent_alarm_counts([casefile.resident_id], alarms_since(today))
+        recent_alarms = counts.get(casefile.resident_id, 0)
+    return _risk_of(casefile, person, today, recent_alarms)
+
+
 def _apply_risk(casefile: CaseFile, result: risk.Risk, since: dt.date) -> None:
     casefile.risk_score, casefile.risk_level = result.score, result.level
     casefile.risk_factors = result.factors_as_json()
@@ -74,6 +94,75 @@ def _apply_risk(casefile: CaseFile, result: risk.Risk, since: dt.date) -> None:
     casefile.visit_interval_days = result.visit_interval_days
     if casefile.next_visit_due is None:
         casefile.next_visit_due = since + dt.timedelta(days=result.visit_interval_days)
+
+
+def _pace_from(casefile: CaseFile) -> dt.date:
+    """The day the visit interval counts from: the last visit, or the day the file was opened."""
+    moment = casefile.last_visit_at or casefile.opened_at
+    return moment.astimezone(clock.SHANGHAI).date()
+
+
+RISK_FIELDS = ["risk_score", "risk_level", "risk_factors", "risk_assessed_at", "visit_interval_days"]
+
+
+def reassess_risks(today: dt.date | None = None, *, area_code: str = "", chunk: int = 1000) -> int:
+    """Re-assess the risk of every open case file (of an area, or everywhere): the nightly job, so that ageing,
+    new alarms and missed visits move the score. When the level changes, the visit pace follows it (counted from
+    the last visit). Returns how many files changed level or score; each change is audited (before/after)."""
+    today = today or clock.today()
+    since = alarms_since(today)
+    base = CaseFile.objects.filter(status=CaseFileStatus.OPEN)
+    if area_code:
+        base = base.filter(area_code__startswith=area_code)
+    ids = list(base.order_by("pk").values_list("pk", flat=True))
+    changed_total = 0
+    for i in range(0, len(ids), chunk):
+        with transaction.atomic():
+            files = list(
+                CaseFile.objects.select_for_update().filter(pk__in=ids[i : i + chunk]).order_by("pk")
+            )
+            people = facts.load_facts([c.resident_id for c in files], today)
+            alarms = links.recent_alarm_counts([c.resident_id for c in files], since)
+            changed, audit_rows = [], []
+            for c in files:
+                person = people.get(c.resident_id)
+                if person is None:
+                    continue
+                before = (c.risk_score, c.risk_level, c.risk_factors, c.visit_interval_days)
+                result = _risk_of(c, person, today, alarms.get(c.resident_id, 0))
+                _apply_risk(c, result, today)
+                if c.visit_interval_days != before[3]:
+                    c.next_visit_due = _pace_from(c) + dt.timedelta(days=c.visit_interval_days)
+                if (c.risk_score, c.risk_level, c.risk_factors, c.visit_interval_days) != before:
+                    changed.append(c)
+                    if (c.risk_score, c.risk_level) != before[:2]:
+                        audit_rows.append(
+                            (
+                                CASEFILE,
+                                c.pk,
+                                "risk re-assessed",
+                                {"risk": [f"{before[1]} {before[0]}", f"{c.risk_level} {c.risk_score}"]},
+                            )
+                        )
+            CaseFile.objects.bulk_update(changed, [*RISK_FIELDS, "next_visit_due"], batch_size=500)
+            record_many(None, AuditAction.UPDATE, audit_rows)
+            changed_total += len(audit_rows)
+    return changed_total
+
+
+@transaction.atomic
+def reassess_risk(actor: Any, casefile_id: Any) -> CaseFile:
+    """Re-assess one person's risk now (a page button for those who serve the person)."""
+    casefile = _serve(actor, casefile_id)
+    before = {"risk": f"{casefile.risk_level} {casefile.risk_score}"}
+    interval = casefile.visit_interval_days
+    _apply_risk(casefile, assess_risk(casefile), clock.today())
+    if casefile.visit_interval_days != interval:
+        casefile.next_visit_due = _pace_from(casefile) + dt.timedelta(days=casefile.visit_interval_days)
+    casefile.save(update_fields=[*RISK_FIELDS, "next_visit_due"])
+    after = {"risk": f"{casefile.risk_level} {casefile.risk_score}"}
+    audit.record(actor, AuditAction.UPDATE, obj=casefile, changes=audit.diff(before, after))
+    return casefile
 
 
 @transaction.atomic
@@ -87,10 +176,15 @@ def open_case_files(actor: Any, area_code: str = "") -> int:
         Exists(CaseFile.objects.filter(resident_id=OuterRef("pk")))
     )
     now, today = clock.now(), clock.today()
+    rows = list(people.values_list("pk", "area_code"))
+    person_facts = facts.load_facts([rid for rid, _ in rows], today)
+    alarms = links.recent_alarm_counts([rid for rid, _ in rows], alarms_since(today))
     created = []
-    for rid, area in people.values_list("pk", "area_code"):
+    for rid, area in rows:
+        if rid not in person_facts:
+            continue
         casefile = CaseFile(resident_id=rid, area_code=area, opened_at=now)
-        _apply_risk(casefile, assess_risk(casefile, today), today)
+        _apply_risk(casefile, _risk_of(casefile, person_facts[rid], today, alarms.get(rid, 0)), today)
         created.append(casefile)
     CaseFile.objects.bulk_create(created, batch_size=2000)
     record_many(

@@ -12,8 +12,9 @@ from typing import Any
 from django.db import transaction
 
 from zhizhi.core import clock
-from zhizhi.core.errors import Conflict, InvalidInput, NotFound
+from zhizhi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zhizhi.core.models import AuditAction
+from zhizhi.core.permissions import area_prefix
 from zhizhi.welfare import bulk, eligibility, permissions, queries, sqlrules
 from zhizhi.welfare.models import Enrolment, EnrolmentEvent, Programme
 from zhizhi.welfare.services._audit import actor_fields, record_many
@@ -30,6 +31,7 @@ class Reevaluation:
     matched: int
     drafted: int
     flagged: int
+    within: str = ""  # the area the run wrote in ("" = the whole programme)
 
 
 def _event(
@@ -55,16 +57,18 @@ def reevaluate_programme(
     actor: Any = None,
     ctx: eligibility.Context | None = None,
     table: bulk.MatchTable | None = None,
+    within: str = "",
 ) -> Reevaluation:
     """Run the programme's rule over the registry in the database and reconcile its enrolments: new matches
     become drafts (written set-based, see welfare.bulk), live enrolments that no longer match are flagged.
-    `table` holds matches already computed by a scan shared with other programmes (reevaluate_all)."""
+    `table` holds matches already computed by a scan shared with other programmes (reevaluate_all).
+    `within`: write drafts and flags only in this area (the scan still covers the whole programme)."""
     ctx = ctx or eligibility.Context.on(as_of)
     if table is not None:
-        return _reconcile(programme, table.view(programme), ctx, actor, as_of)
+        return _reconcile(programme, table.view(programme, within), ctx, actor, as_of)
     own = _scan([programme], ctx)
     try:
-        return _reconcile(programme, own.view(programme), ctx, actor, as_of)
+        return _reconcile(programme, own.view(programme, within), ctx, actor, as_of)
     finally:
         own.drop()
 
@@ -95,8 +99,9 @@ def _reconcile(
         bulk.history_for_new_drafts(programme, after_id, now, actor, f"matched the rule on {as_of}")
     lapsed = matches.lapsed([s.value for s in LIVE])
     flagged = _flag_lapsed(programme, eligibility.programme_rule(programme, ctx), ctx, lapsed, actor, as_of)
-    Programme.objects.filter(pk=programme.pk).update(evaluated_at=now)
-    return Reevaluation(programme.code, matches.count(), drafted, flagged)
+    if not matches.within:  # a run over part of the programme does not count as its evaluation
+        Programme.objects.filter(pk=programme.pk).update(evaluated_at=now)
+    return Reevaluation(programme.code, matches.count(), drafted, flagged, matches.within)
 
 
 def _flag_lapsed(programme, rule, ctx, lapsed, actor, as_of) -> int:
@@ -133,8 +138,11 @@ def _flag_lapsed(programme, rule, ctx, lapsed, actor, as_of) -> int:
 
 
 def reevaluate_all(as_of: dt.date | None = None, *, actor: Any = None) -> list[Reevaluation]:
-    """Every active programme (the periodic job): one scan of the registry per frame (programmes applying
-    to the same area), then one transaction per programme to reconcile its enrolments."""
+    """Every active programme over its whole frame — every area it applies to, whoever's scope that is (the
+    periodic job: `zhizhi welfare_reevaluate` nightly, or `reevaluate_all_task`): one scan of the registry per
+    frame (programmes applying to the same area), then one transaction per programme to reconcile its
+    enrolments. New matches become drafts; live enrolments whose person no longer qualifies — moved away,
+    income up, tag removed — are flagged for review with the failing clause, never dropped."""
     as_of = as_of or clock.today()
     ctx = eligibility.Context.on(as_of)
     programmes = list(Programme.objects.filter(active=True))
@@ -152,8 +160,14 @@ def reevaluate_all(as_of: dt.date | None = None, *, actor: Any = None) -> list[R
 
 @transaction.atomic
 def reevaluate_for(actor: Any, programme: Programme) -> Reevaluation:
+    """'Re-evaluate now' by a staff member: drafts and flags in their own area only (the programme's whole
+    frame when their area holds it); the periodic job covers every area."""
     permissions.require(actor, "manage")
-    return reevaluate_programme(programme, clock.today(), actor=actor)
+    prefix = area_prefix(actor)
+    if prefix is None:
+        raise Forbidden("your account has no area to re-evaluate")
+    within = "" if programme.area_code.startswith(prefix) else prefix
+    return reevaluate_programme(programme, clock.today(), actor=actor, within=within)
 
 
 # --- staff decisions ----------------------------------------------------------------------------------------

@@ -4,25 +4,28 @@ advisor's workbench, visit photos."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zhizhi.core import clock
 from zhizhi.core.errors import InvalidInput, NotFound
 from zhizhi.people.queries import can_reveal, page_of
-from zhizhi.welfare import permissions, queries
+from zhizhi.welfare import links, permissions, queries
 from zhizhi.welfare.models import RiskLevel, VisitKind, VisitPhoto
 from zhizhi.welfare.services import casefiles
 from zhizhi.welfare.services.casefiles import NEED_DOMAINS, NEED_LEVELS
 from zhizhi.welfare.timeline import benefits_of, timeline
 from zhizhi.welfare.views.common import domain_errors
 
-FILTERS = ("q", "risk", "tag", "community", "advisor", "overdue")
+FILTERS = ("q", "risk", "tag", "community", "advisor", "overdue", "building")
+MAP_FILTERS = ("q", "risk", "tag", "community", "advisor", "overdue")  # the map draws every building
 
 
 @require_GET
@@ -31,8 +34,10 @@ FILTERS = ("q", "risk", "tag", "community", "advisor", "overdue")
 def register(request):
     permissions.require_reach(request.user)
     filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    map_query = urlencode({k: filters[k] for k in MAP_FILTERS if filters[k]})
     context = {
         "filters": filters,
+        "map_url": reverse("api:welfare_casefile_map") + (f"?{map_query}" if map_query else ""),
         "risks": RiskLevel.choices,
         "page": None,
         "error": None,
@@ -70,10 +75,12 @@ def advisors_assign(request):
 
 def _casefile_page(request, pk: int, *, error=None, revealed=None, status=200):
     c = queries.access_casefile(request.user, pk)
+    sections = links.linked(request.user, c.resident)
     context = {
         "c": c,
         "tags": c.resident.tags.all(),
-        "timeline": timeline(c),
+        "links": sections,
+        "timeline": timeline(c, linked=sections),
         "benefits": benefits_of(c)[:24],
         "policy": permissions.welfare_policy(request.user),
         "may_reveal": can_reveal(request.user),
@@ -122,7 +129,7 @@ def _when(raw: str | None) -> dt.datetime | None:
 @login_required
 @domain_errors
 def casefile_act(request, pk: int):
-    """One of the case file's forms: visit, assessment, plan, referral, advisor."""
+    """One of the case file's forms: visit, assessment, plan, referral, advisor, risk (re-assess now)."""
     do, post = request.POST.get("do"), request.POST
     try:
         if do == "visit":
@@ -147,6 +154,8 @@ def casefile_act(request, pk: int):
             casefiles.refer(request.user, pk, to=post.get("to", ""), reason=post.get("reason", ""))
         elif do == "advisor":
             casefiles.assign_advisor(request.user, pk, post.get("advisor", ""))
+        elif do == "risk":
+            casefiles.reassess_risk(request.user, pk)
         else:
             raise InvalidInput(_("unknown form"), field="do")
     except InvalidInput as exc:

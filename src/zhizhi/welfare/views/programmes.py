@@ -3,6 +3,8 @@ one enrolment with its history and decisions, exchange batches with download and
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -27,6 +29,26 @@ from zhizhi.welfare.views.common import domain_errors, flag
 def programme_list(request):
     rows = list(queries.programmes_for(request.user))
     return render(request, "welfare/programme_list.html", {"programmes": rows})
+
+
+def marked(error) -> dict | None:
+    """The rule text cut around the culprit, for the editor's underline (pages and the live check):
+    whole text before / culprit / after, and the same within the culprit's line for the error excerpt."""
+    if error is None:
+        return None
+    source = error.source
+    culprit = source[error.start : error.end]
+    line = error.line_text
+    col = error.column - 1
+    width = max(1, min(error.end - error.start, len(line) - col))
+    return {
+        "before": source[: error.start],
+        "culprit": culprit if culprit.strip() else " ",  # the end of the text or a line: mark a space
+        "after": source[error.end :] if culprit.strip() else source[error.start :],
+        "line_before": line[:col],
+        "line_culprit": line[col : col + width] or " ",
+        "line_after": line[col + width :],
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,7 +76,30 @@ def programme_detail(request, code: str):
             context["preview"] = queries.preview(request.user, programme, rule)
         except RuleInvalid as exc:
             context["rule_error"], status = exc.error, 400
+    context["marked"] = marked(context["rule_error"])
     return render(request, "welfare/programme_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+@domain_errors
+def programme_rule_preview(request, code: str):
+    """The rule editor's live check and preview (a fragment for the page's script): `do=check` reads the rule,
+    `do=preview` also shows who would start and stop. Never saves; 400 with the error pointed at."""
+    programme = queries.access_programme(request.user, code)
+    rule = request.POST.get("rule", "")
+    context: dict[str, Any] = {"programme": programme, "preview": None, "rule_error": None, "checked": None}
+    try:
+        if request.POST.get("do") == "check":
+            permissions.require_reach(request.user)
+            context["checked"] = programmes.check_rule_text(rule)
+        else:
+            context["preview"] = queries.preview(request.user, programme, rule)
+    except RuleInvalid as exc:
+        context["rule_error"] = exc.error
+    context["marked"] = marked(context["rule_error"])
+    status = 400 if context["rule_error"] else 200
+    return render(request, "welfare/_rule_result.html", context, status=status)
 
 
 @require_POST

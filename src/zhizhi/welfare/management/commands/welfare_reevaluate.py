@@ -1,18 +1,24 @@
-"""Re-evaluate every active programme now (what the nightly job runs): drafts for new matches, flags for
-people who no longer qualify."""
+"""Re-evaluate every active programme over its whole frame (what the nightly job runs): drafts for new matches,
+flags for people who no longer qualify — never a drop. Then re-assess the risk of every open case file (ageing,
+door-sensor alarms of the last 30 days, missed visits)."""
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zhizhi.welfare.services.casefiles import reassess_risks
 from zhizhi.welfare.services.enrolment import reevaluate_all
 
 
 class Command(BaseCommand):
-    help = "Re-evaluate every active welfare programme over the registry (drafts and flags; nothing dropped)."
+    help = (
+        "Re-evaluate every active welfare programme over the registry (drafts and flags; nothing dropped), "
+        "then re-assess case-file risks."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="evaluation date, YYYY-MM-DD (default: today in Asia/Shanghai)")
+        parser.add_argument("--no-risks", action="store_true", help="skip the case files' risk re-assessment")
 
     def handle(self, *args, **options):
         as_of = None
@@ -26,3 +32,6 @@ class Command(BaseCommand):
                 f"{result.programme}: {result.matched} qualify, {result.drafted} new drafts, "
                 f"{result.flagged} flagged"
             )
+        if not options["no_risks"]:
+            changed = reassess_risks(as_of)
+            self.stdout.write(f"case files: {changed} risk scores changed")
