@@ -1,6 +1,6 @@
 """Worklist and case search with 1,000,000 cases on PostgreSQL: p99 of what the pages do.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/worklist.py [--quick] [--keep]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/worklist.py [--quick] [--keep] [--reuse]
 
 Creates a throwaway database (`zhizhi_bench_worklist`, next to the one DATABASE_URL names), builds the schema
 with the project's migrations, a district of 10 streets × 10 communities × 5 grids with the standard
@@ -13,7 +13,8 @@ committees and street departments, some overdue. Then it times, as the staff who
   * search — `cases.boards.search_page(actor, filters, 1)` as a street dispatcher and as community staff:
     a case number, words of the title or address, status, category, channel, overdue, area, combinations.
 
-The floor is a primary-key fetch of one case in the same run. Drops the database unless --keep. Ends with
+The floor is a primary-key fetch of one case in the same run. Drops the database unless --keep; --reuse times
+a kept database again (migrated to the current schema, analysed) instead of loading a new one. Ends with
 one line of JSON: {"worklist_p99_ms": …, "search_p99_ms": …, "cases": …, …}
 
 The loader (build_world, load_cases) is shared with benchmarks/indicators.py.
@@ -26,6 +27,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -63,6 +65,11 @@ def parse_args(description: str) -> argparse.Namespace:
     parser.add_argument("--cases", type=int, help="number of cases (default 1,000,000; 100,000 with --quick)")
     parser.add_argument("--queries", type=int, help="timed calls per kind (default 40; 15 with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database a --keep run left (same number of cases): migrate it, analyse it, time it",
+    )
     parser.add_argument("--seed", type=int, default=20261127)
     return parser.parse_args()
 
@@ -72,6 +79,13 @@ def parse_args(description: str) -> argparse.Namespace:
 
 def bench_url(url: str, name: str) -> str:
     return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+def database_exists(url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(bench_url(url, "postgres"), autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
 def recreate_database(url: str, name: str) -> None:
@@ -89,9 +103,10 @@ def drop_database(url: str, name: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def setup_django(url: str, name: str) -> None:
-    """Point Django at the throwaway database and migrate it."""
-    recreate_database(url, name)
+def setup_django(url: str, name: str, *, reuse: bool = False) -> None:
+    """Point Django at the throwaway database (a new one unless `reuse`) and migrate it."""
+    if not reuse:
+        recreate_database(url, name)
     os.environ["DATABASE_URL"] = bench_url(url, name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhizhi.settings")
     os.environ.setdefault("ZHIZHI_LOG_LEVEL", "ERROR")
@@ -170,7 +185,7 @@ def build_world() -> World:
             users.append(User(username=f"cs-{community.code}", role=Role.COMMUNITY_STAFF, area=community))
     for user in users:
         user.area_code = user.area.code
-    User.objects.bulk_create(users)
+    User.objects.bulk_create(users, ignore_conflicts=True)  # already there when a kept database is reused
     by_name = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
     for street in w.streets:
         w.dispatchers[street.code] = by_name[f"disp-{street.code}"]
@@ -184,12 +199,13 @@ def build_world() -> World:
             if unit.level == "community":
                 member = w.community_staff[unit.area_code]
             else:
-                member = User.objects.create(
-                    username=f"staff-{unit.code}", role=Role.STREET_DEPT_STAFF, area=street
+                member, _ = User.objects.get_or_create(
+                    username=f"staff-{unit.code}",
+                    defaults={"role": Role.STREET_DEPT_STAFF, "area": street, "area_code": street.code},
                 )
             w.members[unit.pk] = member
             member_rows.append(through(handlingunit_id=unit.pk, user_id=member.pk))
-    through.objects.bulk_create(member_rows)
+    through.objects.bulk_create(member_rows, ignore_conflicts=True)
     return w
 
 
@@ -273,6 +289,18 @@ def load_cases(
     say(f"Rebuilding {len(definitions)} indexes of cases_case (trigram GIN included) …")
     recreate_indexes(definitions)
     return samples
+
+
+def stored_samples(n: int) -> list[tuple[str, str, str, str]]:
+    """The samples `load_cases` returned, read back from a reused database."""
+    from zhizhi.cases.models import Case
+
+    rows = Case.objects.filter(id__in=range(997, n + 1, 997)).order_by("id")
+    rows = rows.values_list("street_code", "area_code", "number", "address")
+    return [
+        (street, grid[:12], number, re.sub(r"^.*号|\d+幢$", "", address))
+        for street, grid, number, address in rows
+    ]
 
 
 def drop_plain_indexes(tables: tuple[str, ...]) -> list[str]:
@@ -385,14 +413,26 @@ def main() -> int:
     per_kind = args.queries or (15 if args.quick else 40)
     rng = random.Random(args.seed)
     t0 = time.perf_counter()
-    say(f"Creating database {name} and migrating …" + (f" (quick: {n:,} cases)" if args.quick else ""))
-    setup_django(url, name)
+    reuse = args.reuse and database_exists(url, name)
+    if reuse:
+        say(f"Reusing database {name} and migrating it …")
+    else:
+        say(f"Creating database {name} and migrating …" + (f" (quick: {n:,} cases)" if args.quick else ""))
+    setup_django(url, name, reuse=reuse)
     try:
         say("Building the district: 10 streets × 10 communities × 5 grids, units and staff …")
         w = build_world()
-        now = dt.datetime.now(dt.UTC)
-        say(f"Loading {n:,} cases with COPY …")
-        samples = load_cases(w, n, now, rng)
+        if reuse:
+            from zhizhi.cases.models import Case
+
+            if Case.objects.count() != n:
+                raise SystemExit(f"{name} does not hold {n:,} cases: run without --reuse")
+            samples = stored_samples(n)
+            rng.random()  # the loader's draws are not repeated; the timed mix is drawn the same way
+        else:
+            now = dt.datetime.now(dt.UTC)
+            say(f"Loading {n:,} cases with COPY …")
+            samples = load_cases(w, n, now, rng)
         t_load = time.perf_counter()
         say("Analysing …")
         analyse()
@@ -418,6 +458,7 @@ def main() -> int:
             "floor_ms": round(floor, 2),
             "load_s": round(t_load - t0, 1),
             "quick": args.quick,
+            "reused": reuse,
         }
     finally:
         from django.db import connections

@@ -45,8 +45,15 @@ def _serve(port: int, host: str) -> None:
                 "zhizhi.wsgi:application",
                 "--bind",
                 f"{host}:{port}",
+                # One process per core, each with a few threads: a request mostly waits on the database.
                 "--workers",
-                os.environ.get("ZHIZHI_WEB_WORKERS", "4"),
+                os.environ.get("ZHIZHI_WEB_WORKERS", str(os.cpu_count() or 2)),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                os.environ.get("ZHIZHI_WEB_THREADS", "4"),
+                "--keep-alive",
+                "5",
             ],
         )
     _manage("runserver", f"{host}:{port}", "--noreload")

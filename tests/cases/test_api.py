@@ -35,13 +35,21 @@ def post(c: Client, path: str, data=None, **headers):
     return c.post(f"/api/cases/{path}", data or {}, content_type="application/json", headers=headers)
 
 
-def test_a_resident_reports_and_gets_the_case_with_its_timeline(zhang, frozen_clock):
+def test_a_resident_reports_and_gets_the_case_then_its_timeline(zhang, frozen_clock):
     r = post(zhang, "", body(photos=[PHOTO]))
     assert r.status_code == 201, r.content
     data = r.json()
     assert data["created"] is True and data["case"]["number"] == "WL20261127-00001"
-    assert [t["action"] for t in data["case"]["timeline"]] == ["open"]
-    assert data["case"]["attachments"][0]["content_type"] == "image/jpeg"
+    # The intake answer is the compact row (no re-read of the case); the detail has the timeline and files.
+    assert (data["case"]["status"], data["case"]["category"], data["duplicates"]) == (
+        "received",
+        "暴露垃圾",
+        [],
+    )
+    assert "timeline" not in data["case"]
+    detail = zhang.get(f"/api/cases/{data['case']['id']}").json()
+    assert [t["action"] for t in detail["timeline"]] == ["open"]
+    assert detail["attachments"][0]["content_type"] == "image/jpeg"
 
 
 def test_the_idempotency_key_header_returns_the_first_case(zhang):

@@ -18,6 +18,7 @@ from zhizhi.cases.presenters import (
     case_row,
     category_out,
     extension_out,
+    nearby_row,
     notification_out,
     unit_out,
 )
@@ -103,17 +104,7 @@ def routing_preview(
 
 @router.get("/nearby", response=list[NearbyOut])
 def nearby(request, category: str, lat: float, lon: float, crs: str = "wgs84"):
-    return [
-        {
-            "id": c.pk,
-            "number": c.number,
-            "category": c.category.name,
-            "title": c.title,
-            "status_label": str(c.get_status_display()),
-            "created_at": c.created_at,
-        }
-        for c in queries.nearby(request.user, category, lat, lon, crs)
-    ]
+    return [nearby_row(c) for c in queries.nearby(request.user, category, lat, lon, crs)]
 
 
 @router.get("/notifications", response=list[NotificationOut])
@@ -157,8 +148,8 @@ def open_case(request, payload: CaseIn):
     result = services.open_case(request.user, data)
     body = {
         "created": result.created,
-        "case": _detail(request, result.case.pk),
-        "duplicates": [case_row(c) for c in result.duplicates],
+        "case": case_row(result.case),  # the row just written; the timeline is at GET /api/cases/{id}
+        "duplicates": [nearby_row(c) for c in result.duplicates],
     }
     return Status(201 if result.created else 200, body)
 
@@ -203,17 +194,7 @@ def detail(request, case_id: int):
 @router.get("/{case_id}/duplicates", response=list[NearbyOut])
 def duplicates(request, case_id: int):
     case = queries.access_case(request.user, case_id)
-    return [
-        {
-            "id": c.pk,
-            "number": c.number,
-            "category": c.category.name,
-            "title": c.title,
-            "status_label": str(c.get_status_display()),
-            "created_at": c.created_at,
-        }
-        for c in services.duplicate_candidates(case)
-    ]
+    return [nearby_row(c) for c in services.duplicate_candidates(case, lean=True)]
 
 
 @router.get("/{case_id}/contact", response=ContactOut)

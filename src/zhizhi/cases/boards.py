@@ -1,7 +1,8 @@
 """Reads for the staff and resident pages that the API does not need: the dispatcher board, the enforcement
 list, a page of search results, the choices of the action forms, the report map and the routing rules in
-force. Everything goes through the actor's scope (cases.queries.cases_for / units_for); each function is a
-fixed number of queries whatever the number of cases."""
+force — and the routing rules that dispatchers and administrators keep from the routing page. Everything
+goes through the actor's scope (cases.queries.cases_for / units_for); each function is a fixed number of
+queries whatever the number of cases."""
 
 from __future__ import annotations
 
@@ -50,13 +51,17 @@ class Page:
         return self.number > 1
 
 
+def page_number(page: Any) -> int:
+    try:
+        return max(1, int(page or 1))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("page must be a number", field="page") from exc
+
+
 def page_of(qs: QuerySet, page: Any, size: int = PAGE_SIZE) -> Page:
     """One page in the queryset's order (size + 1 rows fetched to know whether there is a next page; no
     COUNT over a large scope)."""
-    try:
-        number = max(1, int(page or 1))
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("page must be a number", field="page") from exc
+    number = page_number(page)
     start = (number - 1) * size
     rows = list(qs[start : start + size + 1])
     return Page(rows[:size], number, len(rows) > size)
@@ -64,7 +69,9 @@ def page_of(qs: QuerySet, page: Any, size: int = PAGE_SIZE) -> Page:
 
 def search_page(actor: Any, filters: dict, page: Any) -> Page:
     require_staff(actor)
-    return page_of(search_cases(actor, **filters), page)
+    size = PAGE_SIZE
+    window = page_number(page) * size + 1  # the rows up to the end of this page, and one more
+    return page_of(search_cases(actor, window=window, **filters), page, size)
 
 
 def my_cases(actor: Any, page: Any) -> Page:
@@ -99,26 +106,32 @@ def worklist_page(
     actor: Any, unit_id: Any, *, bucket: str = "", category: str = "", q: str = "", page: Any = 1
 ):
     """A unit's worklist (overdue first, then to sign for, then in handling), filtered, one page of it."""
-    from zhizhi.cases.queries import CASE_NUMBER, worklist
+    from zhizhi.cases.queries import CASE_NUMBER, category_filter, late, worklist
 
     require_staff(actor)
     now = clock.now()
     w = worklist(actor, unit_id, now=now)
     qs = w.cases
     if bucket == "overdue":
-        qs = qs.filter(Q(deadline__lt=now) | Q(overdue=True))
+        qs = qs.filter(late(now))
     elif bucket in BUCKETS:
         qs = qs.filter(BUCKETS[bucket])
     elif bucket:
         raise InvalidInput("bucket is overdue, to_sign, in_handling or backlogged", field="bucket")
     if category:
-        qs = qs.filter(Q(category__code=category) | Q(category__name=category))
+        qs = qs.filter(category_filter(category))
     q = q.strip()
     if CASE_NUMBER.match(q.upper()):
         qs = qs.filter(number=q.upper())
     elif q:
         qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q))
-    return w, page_of(qs, page)
+    # The page's ids in worklist order from the index alone (case_worklist covers the order and the
+    # filters but the words), then the list's columns for those rows only: one query.
+    number = page_number(page)
+    start = (number - 1) * PAGE_SIZE
+    ids = qs.values_list("id", flat=True)[start : start + PAGE_SIZE + 1]
+    rows = list(w.cases.filter(pk__in=ids))
+    return w, Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 
 # ------------------------------------------------------------------------------------------- dispatcher board
@@ -142,11 +155,13 @@ BOARD = (
 
 def dispatcher_board(actor: Any, *, now: dt.datetime | None = None) -> dict:
     """What the street command centre works through: reports to register, cases to dispatch, to verify, to
-    close, and every overdue open case, each column by deadline; counts of every status in one query."""
+    close, and every overdue open case, each column by deadline; the columns' counts in one query (over those
+    open statuses only: never a count of every closed case on each load)."""
     require_staff(actor)
     now = now or clock.now()
     scope = cases_for(actor)
-    counts = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
+    counted = scope.filter(status__in=[status for _, status in BOARD])
+    counts = dict(counted.values_list("status").annotate(n=Count("id")).order_by())
     rows = scope.select_related("category", "current_unit").only(*LIST_FIELDS)
     columns = [
         Column(
@@ -287,3 +302,95 @@ def rules_in_force(actor: Any) -> list[RoutingRule]:
     qs = RoutingRule.objects.filter(active=True).select_related("category", "unit")
     qs = qs.filter(Q(area_prefix__startswith=prefix) | Q(area_prefix__in=ancestors)) if prefix else qs
     return list(qs.order_by("-priority", "area_prefix", "id")[:200])
+
+
+# ------------------------------------------------------------------------------------------- routing rules
+
+RULE_EDITORS = frozenset({Role.STREET_DISPATCHER, Role.ADMIN})
+RULE_PRIORITY = (-1000, 1000)
+
+
+def may_edit_rules(actor: Any) -> bool:
+    """Dispatchers and administrators keep the routing rules of their area."""
+    return is_user(actor) and actor.role in RULE_EDITORS and area_prefix(actor) is not None
+
+
+def may_edit_rule(actor: Any, rule: RoutingRule) -> bool:
+    """A rule inside the actor's area (a street dispatcher does not change the district's rules)."""
+    prefix = area_prefix(actor)
+    return may_edit_rules(actor) and prefix is not None and rule.area_prefix.startswith(prefix)
+
+
+def add_routing_rule(
+    actor: Any,
+    *,
+    category: str = "",
+    area_prefix: str = "",
+    unit: Any = "",
+    priority: Any = "",
+    note: str = "",
+) -> RoutingRule:
+    """A new routing rule: cases of `category` (code or name; empty: every category) located under
+    `area_prefix` (an area inside the actor's) go to `unit` (one the actor may dispatch to). Refusals name
+    the field; the change is audited."""
+    from django.db import transaction
+
+    from zhizhi.cases.services.setup import add_rule
+    from zhizhi.core import audit
+    from zhizhi.core.models import AuditAction
+    from zhizhi.core.permissions import area_prefix as prefix_of  # the argument has the field's name
+
+    if not may_edit_rules(actor):
+        raise Forbidden("routing rules are kept by dispatchers and administrators")
+    own = prefix_of(actor) or ""
+    cat = None
+    if category.strip():
+        cat = Category.objects.filter(
+            Q(code=category.strip()) | Q(name=category.strip()), active=True
+        ).first()
+        if cat is None:
+            raise InvalidInput(f"unknown category {category.strip()!r}", field="category")
+    prefix = area_prefix.strip()
+    if prefix and not (prefix.isdigit() and Area.objects.filter(code=prefix).exists()):
+        raise InvalidInput(f"no area has the code {prefix!r}", field="area_prefix")
+    if not prefix.startswith(own):
+        raise InvalidInput(f"the area must be inside your area {own}", field="area_prefix")
+    try:
+        unit_id = int(unit)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("choose the unit that gets the cases", field="unit") from exc
+    target = units_for(actor).filter(pk=unit_id, active=True).first()
+    if target is None:
+        raise InvalidInput(f"unit {unit_id} is not one you may route cases to", field="unit")
+    try:
+        rank = int(priority or 0)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("priority must be a whole number", field="priority") from exc
+    if not RULE_PRIORITY[0] <= rank <= RULE_PRIORITY[1]:
+        raise InvalidInput(
+            f"priority must be between {RULE_PRIORITY[0]} and {RULE_PRIORITY[1]}", field="priority"
+        )
+    note = note.strip()
+    if len(note) > RoutingRule._meta.get_field("note").max_length:
+        raise InvalidInput("the note is too long", field="note")
+    with transaction.atomic():
+        rule = add_rule(cat, prefix, target, priority=rank, note=note)
+        audit.record(actor, AuditAction.CREATE, obj=rule, summary=str(rule))
+    return rule
+
+
+def disable_routing_rule(actor: Any, rule_id: Any) -> RoutingRule:
+    """Set a rule of the actor's area inactive (kept for the record); audited."""
+    from zhizhi.core import audit
+    from zhizhi.core.errors import NotFound
+    from zhizhi.core.models import AuditAction
+
+    if not may_edit_rules(actor):
+        raise Forbidden("routing rules are kept by dispatchers and administrators")
+    rule = RoutingRule.objects.select_related("category", "unit").filter(pk=rule_id, active=True).first()
+    if rule is None or not may_edit_rule(actor, rule):
+        raise NotFound(f"routing rule {rule_id} not found", field="id")
+    rule.active = False
+    rule.save(update_fields=["active"])
+    audit.record(actor, AuditAction.UPDATE, obj=rule, summary=f"disabled: {rule}")
+    return rule

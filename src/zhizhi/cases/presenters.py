@@ -34,6 +34,18 @@ def case_row(case: Case) -> dict:
     }
 
 
+def nearby_row(case: Case) -> dict:
+    """A case offered as a duplicate or a case to follow (NearbyOut)."""
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "category": case.category.name,
+        "title": case.title,
+        "status_label": str(case.get_status_display()),
+        "created_at": case.created_at,
+    }
+
+
 def attachment_out(a: CaseAttachment) -> dict:
     return {
         "id": a.pk,

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Left
+from django.db.models.lookups import Exact
 
 from zhizhi.cases.access import AREA, CASE_SCOPE, OWN, UNIT, is_user, unit_ids_of
 from zhizhi.cases.models import (
     OPEN_STATUSES,
+    WORKLIST_STATUSES,
     Case,
     CaseAttachment,
     CaseStatus,
     Category,
     HandlingUnit,
     Notification,
+    NotificationStatus,
     Transition,
 )
 from zhizhi.core import clock
-from zhizhi.core.errors import NotFound
+from zhizhi.core.errors import Forbidden, InvalidInput, NotFound
 from zhizhi.core.permissions import area_prefix
+from zhizhi.core.roles import Role
 
 CASE_NUMBER = re.compile(r"^[A-Z]{1,4}\d{8}-\d{5}$")
 
@@ -64,26 +72,58 @@ def code_prefix(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-def cases_for(actor: Any) -> QuerySet[Case]:
-    """Every case the actor may see (an empty queryset when none)."""
+def area_condition(prefix: str) -> Q:
+    """Cases located under the area code `prefix`, in the form an index serves in date order: a street's (9
+    digits) or a community's (12) code is an equality on the expression indexes case_street_created and
+    case_community_created, a grid's (14, the longest code) an equality on the code; other prefixes (city,
+    district: most of the cases anyway) a range."""
+    if prefix.isascii() and prefix.isdigit():
+        if len(prefix) in (9, 12):
+            return Q(Exact(Left("area_code", len(prefix)), prefix))
+        if len(prefix) == Case._meta.get_field("area_code").max_length:
+            return Q(area_code=prefix)
+    return code_prefix("area_code", prefix)
+
+
+def scope_parts(actor: Any, *, followed_subquery: bool = False) -> list[Q] | None:
+    """The parts of the actor's scope, each served by its own index: a case is visible when it matches one.
+    None means every case; an empty list, none. The followed cases are a list (one small query) unless
+    `followed_subquery` (a part of its own, not inside an OR, may be a sub-select)."""
     if not is_user(actor):
-        return Case.objects.none()
+        return []
     scope = CASE_SCOPE.get(actor.role, OWN)
-    # The followed cases as a list (one small query): a sub-select inside the OR would keep the database
-    # from using the indexes of the other branches.
-    followed = list(Case.followers.through.objects.filter(user_id=actor.pk).values_list("case_id", flat=True))
-    visible = Q(reporter=actor) | Q(pk__in=followed) if followed else Q(reporter=actor)
+    parts = [Q(reporter=actor)]
+    follows = Case.followers.through.objects.filter(user_id=actor.pk).values("case_id")
+    if followed_subquery:
+        parts.append(Q(pk__in=follows))
+    else:
+        # A sub-select inside the OR would keep the database from using the indexes of the other branches.
+        followed = [row["case_id"] for row in follows]
+        if followed:
+            parts.append(Q(pk__in=followed))
     if scope in (AREA, UNIT):
-        units = unit_ids_of(actor)
-        if units:
-            visible |= Q(current_unit_id__in=units)
+        units = sorted(unit_ids_of(actor))
+        if 0 < len(units) <= 4:
+            parts += [Q(current_unit_id=u) for u in units]  # one ordered index walk per unit
+        elif units:
+            parts.append(Q(current_unit_id__in=units))
     if scope == AREA:
         prefix = area_prefix(actor)
         if prefix == "":
-            return Case.objects.all()
+            return None
         if prefix is not None:
-            visible |= code_prefix("area_code", prefix)
-    return Case.objects.filter(visible)
+            parts.append(area_condition(prefix))
+    return parts
+
+
+def cases_for(actor: Any) -> QuerySet[Case]:
+    """Every case the actor may see (an empty queryset when none)."""
+    parts = scope_parts(actor)
+    if parts is None:
+        return Case.objects.all()
+    if not parts:
+        return Case.objects.none()
+    return Case.objects.filter(reduce(operator.or_, parts))
 
 
 def access_case(actor: Any, case_id: int | str) -> Case:
@@ -104,8 +144,15 @@ def timeline(case: Case) -> list[Transition]:
     )
 
 
-def search_cases(
-    actor: Any,
+def category_filter(category: str) -> Q:
+    """Cases of a category given by code or name: the category's ids (one query on the small category table),
+    so that the case indexes carrying category_id filter on a constant (neither an OR across the join nor a
+    sub-select would let them)."""
+    ids = list(Category.objects.filter(Q(code=category) | Q(name=category)).values_list("id", flat=True))
+    return Q(category_id__in=ids)
+
+
+def search_filters(
     *,
     q: str = "",
     status: str = "",
@@ -115,37 +162,63 @@ def search_cases(
     overdue: bool | None = None,
     open_only: bool = False,
     area: str = "",
-) -> QuerySet[Case]:
-    """Filtered cases in the actor's scope, newest first. `q` matches the number, title, address or text."""
-    qs = cases_for(actor)
+) -> list[Q]:
+    """The search form's filters as conditions on the case row."""
+    out: list[Q] = []
     q = q.strip()
     if CASE_NUMBER.match(q.upper()):
-        qs = qs.filter(number=q.upper())
+        out.append(Q(number=q.upper()))
     elif q:
-        qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q) | Q(description__icontains=q))
+        out.append(Q(title__icontains=q) | Q(address__icontains=q) | Q(description__icontains=q))
     if status:
-        qs = qs.filter(status__in=[s for s in status.split(",") if s])
+        out.append(Q(status__in=[s for s in status.split(",") if s]))
     if open_only:
-        qs = qs.filter(status__in=OPEN_STATUSES)
+        out.append(Q(status__in=OPEN_STATUSES))
     if category:
-        qs = qs.filter(Q(category__code=category) | Q(category__name=category))
+        out.append(category_filter(category))
     if unit:
-        qs = qs.filter(current_unit_id=unit)
+        out.append(Q(current_unit_id=unit))
     if channel:
-        qs = qs.filter(channel=channel)
+        out.append(Q(channel=channel))
     if overdue is not None:
-        qs = qs.filter(overdue=overdue)
+        out.append(Q(overdue=overdue))
     if area:
-        qs = qs.filter(code_prefix("area_code", area))
-    return qs.select_related("category", "current_unit").only(*LIST_FIELDS).order_by("-created_at", "-id")
+        out.append(area_condition(area))
+    return out
 
 
-WORKLIST_STATUSES = [
-    CaseStatus.DISPATCHED,
-    CaseStatus.ACCEPTED,
-    CaseStatus.IN_HANDLING,
-    CaseStatus.BACKLOGGED,
-]
+NEWEST_FIRST = ("-created_at", "-id")
+
+
+def search_cases(actor: Any, *, window: int | None = None, **filters: Any) -> QuerySet[Case]:
+    """Filtered cases in the actor's scope, newest first. `q` matches the number, title, address or text.
+
+    `window` (optional): how many rows from the top the caller will read (a page: offset + size + 1). With
+    it, on databases that allow ordered and limited parts of a UNION (PostgreSQL), each part of the scope
+    (own reports, followed cases, each unit's cases, the area) gives its newest `window` ids by its own
+    index and the page is read from their union (one query) — instead of one OR across columns, which no
+    index serves in date order. A case number needs no such help (its index finds the one case)."""
+    conditions = search_filters(**filters)
+    union = (
+        window
+        and not CASE_NUMBER.match(str(filters.get("q", "")).strip().upper())
+        and connection.features.supports_slicing_ordering_in_compound
+        and is_user(actor)
+    )
+    parts = scope_parts(actor, followed_subquery=True) if union else None
+    if parts and len(parts) > 1:
+        ids = [
+            Case.objects.filter(part, *conditions)
+            .order_by(*NEWEST_FIRST)
+            .values_list("id", flat=True)[:window]
+            for part in parts
+        ]
+        qs = Case.objects.filter(pk__in=ids[0].union(*ids[1:], all=True))
+    elif parts:
+        qs = Case.objects.filter(parts[0], *conditions)
+    else:
+        qs = cases_for(actor).filter(*conditions)
+    return qs.select_related("category", "current_unit").only(*LIST_FIELDS).order_by(*NEWEST_FIRST)
 
 
 @dataclass
@@ -157,30 +230,37 @@ class Worklist:
     overdue: int
 
 
+def late(now: dt.datetime) -> Q:
+    return Q(deadline__lt=now) | Q(overdue=True)
+
+
+def worklist_order(qs: QuerySet[Case], now: dt.datetime) -> QuerySet[Case]:
+    """Overdue first, then to sign for, then in handling, then backlogged; each by deadline."""
+    return qs.annotate(
+        bucket=CaseWhen(
+            When(late(now), then=Value(0)),
+            When(status=CaseStatus.DISPATCHED, then=Value(1)),
+            When(status=CaseStatus.BACKLOGGED, then=Value(3)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("bucket", "deadline", "id")
+
+
 def worklist(actor: Any, unit_id: int, *, now: dt.datetime | None = None) -> Worklist:
-    """A unit's worklist: the cases it holds, overdue first, then those to sign for, then in handling."""
+    """A unit's worklist: the cases it holds, overdue first, then those to sign for, then in handling.
+
+    The unit's open cases are all in one partial index (case_worklist) with the columns that order and count
+    them, so the counts and the order are read from the index alone; the list's other columns are fetched
+    for one page only (cases.boards.worklist_page)."""
     unit = access_unit(actor, unit_id, for_worklist=True)
     now = now or clock.now()
     base = Case.objects.filter(current_unit=unit, status__in=WORKLIST_STATUSES)
-    late = Q(deadline__lt=now) | Q(overdue=True)
-    ordered = (
-        base.annotate(
-            bucket=CaseWhen(
-                When(late, then=Value(0)),
-                When(status=CaseStatus.DISPATCHED, then=Value(1)),
-                When(status=CaseStatus.BACKLOGGED, then=Value(3)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        )
-        .select_related("category", "current_unit")
-        .only(*LIST_FIELDS)
-        .order_by("bucket", "deadline", "id")
-    )
+    ordered = worklist_order(base, now).select_related("category", "current_unit").only(*LIST_FIELDS)
     counts = base.aggregate(  # the three counts in one pass over the unit's open cases
         to_sign=Count("id", filter=Q(status=CaseStatus.DISPATCHED)),
         in_handling=Count("id", filter=Q(status__in=[CaseStatus.ACCEPTED, CaseStatus.IN_HANDLING])),
-        overdue=Count("id", filter=late),
+        overdue=Count("id", filter=late(now)),
     )
     return Worklist(unit=unit, cases=ordered, **counts)
 
@@ -223,6 +303,69 @@ def notifications_for(actor: Any) -> QuerySet[Notification]:
     if not is_user(actor):
         return Notification.objects.none()
     return Notification.objects.filter(recipient=actor).select_related("case").order_by("-created_at", "-id")
+
+
+# Roles that may read every notification about their area (oversight of delivery), not only their own.
+INBOX_AREA_ROLES = frozenset({Role.LEADER, Role.ADMIN})
+# What the inbox page shows of a notification (not the encrypted address, nor the last error's text).
+INBOX_FIELDS = (
+    "id",
+    "channel",
+    "recipient",
+    "recipient__username",
+    "recipient__display_name",
+    "address_masked",
+    "case",
+    "case__number",
+    "event",
+    "text",
+    "status",
+    "attempts",
+    "created_at",
+    "sent_at",
+    "read_at",
+)
+UNREAD_CAP = 99  # the unread count stops there ("99+"): no COUNT over a long history on every page
+
+
+def may_read_area_inbox(actor: Any) -> bool:
+    return is_user(actor) and actor.role in INBOX_AREA_ROLES and area_prefix(actor) is not None
+
+
+def inbox_for(actor: Any, *, area: bool = False, unread: bool = False, status: str = "") -> QuerySet:
+    """The staff inbox page, newest first: the messages addressed to the actor (a unit's messages are
+    written to each of its members and its head, cases.services.outbox.to_unit); with `area`, for leaders
+    and administrators, every message about a case in their area (and to the staff placed there)."""
+    if not is_user(actor):
+        return Notification.objects.none()
+    if status and status not in NotificationStatus.values:
+        raise InvalidInput(f"unknown status {status}", field="status")
+    qs = Notification.objects.all()
+    if area:
+        if not may_read_area_inbox(actor):
+            raise Forbidden("only leaders and administrators read the messages of their area")
+        prefix = area_prefix(actor)
+        if prefix:
+            qs = qs.filter(
+                Q(recipient=actor)
+                | code_prefix("case__area_code", prefix)
+                | (Q(case__isnull=True) & code_prefix("recipient__area_code", prefix))
+            )
+    else:
+        qs = qs.filter(recipient=actor)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("case", "recipient").only(*INBOX_FIELDS).order_by("-created_at", "-id")
+
+
+def unread_count(actor: Any) -> int:
+    """How many of the actor's messages are unread, counted up to UNREAD_CAP + 1."""
+    if not is_user(actor):
+        return 0
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True).order_by()
+    return unread.values("id")[: UNREAD_CAP + 1].count()
 
 
 # ------------------------------------------------------------------------------------------- detail and
@@ -269,8 +412,6 @@ def route_preview(
     the chain of units an overdue case would be escalated through."""
     from zhizhi.cases import deadlines, routing
     from zhizhi.cases.services.intake import CaseInput, check_location, find_category
-    from zhizhi.core.errors import Forbidden
-    from zhizhi.core.roles import Role
 
     if not is_user(actor) or actor.role in (Role.RESIDENT, Role.PROVIDER_STAFF):
         raise Forbidden("routing previews are for staff")

@@ -218,14 +218,6 @@ class CaseDetailOut(CaseRowOut):
     extensions: list[dict]
 
 
-class IntakeOut(Schema):
-    created: bool = Field(description="false when the idempotency key returned an earlier case")
-    case: CaseDetailOut
-    duplicates: list[CaseRowOut] = Field(
-        description="open cases of the same category nearby: merge or follow"
-    )
-
-
 class CasePageOut(Schema):
     items: list[CaseRowOut]
     next_offset: int | None
@@ -238,6 +230,12 @@ class NearbyOut(Schema):
     title: str
     status_label: str
     created_at: dt.datetime
+
+
+class IntakeOut(Schema):
+    created: bool = Field(description="false when the idempotency key returned an earlier case")
+    case: CaseRowOut = Field(description="the case as opened; its timeline and files: GET /api/cases/{id}")
+    duplicates: list[NearbyOut] = Field(description="open cases of the same category nearby: merge or follow")
 
 
 class CategoryOut(Schema):

@@ -19,7 +19,12 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("search/", views.search, name="search"),
     path("enforcement/", views.enforcement, name="enforcement"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
+    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("routing/", views.routing, name="routing"),
+    path("routing/rules/", views.routing_rule_add, name="routing_rule_add"),
+    path("routing/rules/<int:pk>/disable/", views.routing_rule_disable, name="routing_rule_disable"),
     path("indicators/", views.indicator_page, name="indicators"),
     path("indicators/export.xlsx", views.indicator_export, name="indicators_export"),
 ]

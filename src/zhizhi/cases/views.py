@@ -1,6 +1,6 @@
 """Pages of the cases app: the resident's H5 pages (report, my cases, rating) and the staff pages (worklist,
 case detail with the actions the workflow table allows, dispatcher board, enforcement cases, case search,
-"who would get this case?", indicators with Excel export).
+"who would get this case?", the staff inbox of notifications, indicators with Excel export).
 
 Flat function views: parse → access → one service call (or one read) → render. A service's refusal of bad
 input is shown beside the form or as a message; out of scope is 404 and not allowed is 403 (the
@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhizhi.cases import boards, indicators, queries, services
-from zhizhi.cases.models import CaseStatus, Channel, LimitUnit, Satisfaction
+from zhizhi.cases.models import CaseStatus, Channel, LimitUnit, Notification, NotificationStatus, Satisfaction
 from zhizhi.cases.services import EnforcementInput, FileInput
+from zhizhi.cases.services.outbox import mark_read
 from zhizhi.core import clock
 from zhizhi.core.errors import Conflict, InvalidInput
 from zhizhi.core.roles import Role
@@ -370,7 +371,12 @@ def enforcement(request):
 @login_required
 def routing(request):
     """Who would get this case? A category and a place (a grid, or a point) → the unit, the rule that picks
-    it, the time limits and the escalation chain; and the routing rules in force."""
+    it, the time limits and the escalation chain; and the routing rules in force, which dispatchers and
+    administrators may add to and disable here."""
+    return _routing_page(request)
+
+
+def _routing_page(request, *, rule_form: dict | None = None, rule_error=None, status: int = 200):
     form = {k: request.GET.get(k, "").strip() for k in ("category", "area_code", "lat", "lon")}
     rules = boards.rules_in_force(request.user)
     preview, error = None, None
@@ -385,6 +391,7 @@ def routing(request):
             )
         except InvalidInput as exc:
             error = exc
+    may_edit = boards.may_edit_rules(request.user)
     context = {
         "form": form,
         "preview": preview,
@@ -392,8 +399,98 @@ def routing(request):
         "rules": rules,
         "groups": boards.category_choices(),
         "grids": boards.grid_choices(request.user),
+        "may_edit": may_edit,
+        "editable": {r.pk for r in rules if boards.may_edit_rule(request.user, r)} if may_edit else set(),
+        "rule_units": boards.unit_choices(request.user) if may_edit else [],
+        "rule_areas": boards.area_choices(request.user) if may_edit else [],
+        "rule_form": rule_form or {"priority": "10"},
+        "rule_error": rule_error,
     }
-    return render(request, "cases/routing.html", context, status=400 if error else 200)
+    return render(request, "cases/routing.html", context, status=400 if error else status)
+
+
+@require_POST
+@login_required
+def routing_rule_add(request):
+    """Add a routing rule (dispatchers and administrators, inside their area). Bad input comes back beside
+    the form, naming the field."""
+    post = request.POST
+    form = {k: post.get(k, "").strip() for k in ("category", "area_prefix", "unit", "priority", "note")}
+    try:
+        rule = boards.add_routing_rule(request.user, **form)
+    except InvalidInput as exc:
+        return _routing_page(request, rule_form=form, rule_error=exc, status=400)
+    messages.success(request, _("Routing rule #%(id)s added.") % {"id": rule.pk})
+    return redirect("cases:routing")
+
+
+@require_POST
+@login_required
+def routing_rule_disable(request, pk: int):
+    """Disable a routing rule of the actor's area (it stays, inactive, for the record)."""
+    rule = boards.disable_routing_rule(request.user, pk)
+    messages.success(request, _("Routing rule #%(id)s disabled.") % {"id": rule.pk})
+    return redirect("cases:routing")
+
+
+# ------------------------------------------------------------------------------------------- inbox
+
+
+def _inbox_filters(request) -> dict:
+    return {
+        "area": request.GET.get("scope") == "area",
+        "unread": request.GET.get("unread") == "1",
+        "status": request.GET.get("status", "").strip(),
+    }
+
+
+@require_GET
+@login_required
+def inbox(request):
+    """The staff inbox: the messages the platform sent them (with the development adapter, the only place
+    they are delivered), newest first, with their case, channel, delivery status and read mark; leaders and
+    administrators may read every message about their area."""
+    boards.require_staff(request.user)
+    filters = _inbox_filters(request)
+    page = boards.page_of(queries.inbox_for(request.user, **filters), request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "unread_count": queries.unread_count(request.user),
+        "unread_cap": queries.UNREAD_CAP,
+        "may_read_area": queries.may_read_area_inbox(request.user),
+        "statuses": NotificationStatus.choices,
+        "query_base": _query_base(request),
+    }
+    return render(request, "cases/inbox.html", context)
+
+
+@require_POST
+@login_required
+def inbox_read(request, pk: int):
+    """Mark one of my messages as read (another's is absent: 404)."""
+    boards.require_staff(request.user)
+    mark_read(request.user, pk)
+    return _back_to_inbox(request)
+
+
+@require_POST
+@login_required
+def inbox_read_all(request):
+    """Mark all my messages as read."""
+    boards.require_staff(request.user)
+    done = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=clock.now()
+    )
+    messages.success(request, _("%(count)s messages marked as read.") % {"count": done})
+    return _back_to_inbox(request)
+
+
+def _back_to_inbox(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("cases:inbox")
 
 
 # ------------------------------------------------------------------------------------------- indicators

@@ -19,12 +19,31 @@ def record(
     summary: str = "",
     changes: dict | None = None,
 ) -> AuditEntry:
+    row = entry(
+        actor, action, obj=obj, object_type=object_type, object_id=object_id, summary=summary, changes=changes
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def entry(
+    actor: Any,
+    action: AuditAction | str,
+    *,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    summary: str = "",
+    changes: dict | None = None,
+) -> AuditEntry:
+    """The row `record` writes, unsaved: for a caller that writes it together with the rows it audits, in the
+    same transaction (set object_id once the audited row has its id)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     info = current_request.get()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False) and actor.pk is not None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         at=clock.now(),
         actor=actor if authenticated else None,
         actor_name=actor.get_username() if authenticated else "",

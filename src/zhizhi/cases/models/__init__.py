@@ -1,6 +1,13 @@
 """Models of the cases app (民情通 · 四级联办). Change them only through cases.services."""
 
-from zhizhi.cases.models.case import OPEN_STATUSES, Case, CaseAttachment, CaseCounter, Transition
+from zhizhi.cases.models.case import (
+    OPEN_STATUSES,
+    WORKLIST_STATUSES,
+    Case,
+    CaseAttachment,
+    CaseCounter,
+    Transition,
+)
 from zhizhi.cases.models.enums import (
     LEVEL_ORDER,
     AttachmentKind,
@@ -29,6 +36,7 @@ from zhizhi.cases.models.taxonomy import Category, HandlingUnit, RoutingRule
 __all__ = [
     "LEVEL_ORDER",
     "OPEN_STATUSES",
+    "WORKLIST_STATUSES",
     "AttachmentKind",
     "Case",
     "CaseAction",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from zhizhi.cases.models.enums import (
@@ -28,6 +29,18 @@ OPEN_STATUSES = [
     CaseStatus.VERIFIED,
     CaseStatus.BACKLOGGED,
 ]
+
+# Statuses of the cases on a unit's worklist (held by the unit, not yet handed back for verification).
+WORKLIST_STATUSES = [
+    CaseStatus.DISPATCHED,
+    CaseStatus.ACCEPTED,
+    CaseStatus.IN_HANDLING,
+    CaseStatus.BACKLOGGED,
+]
+
+
+# Columns of the search filters carried in the search indexes (filtering inside the index, no table read).
+COVER = ["status", "channel", "category", "overdue"]
 
 
 class Case(models.Model):
@@ -60,7 +73,7 @@ class Case(models.Model):
     area = models.ForeignKey(
         "areas.Area", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("grid")
     )
-    area_code = models.CharField(_("area code"), max_length=14, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=14)  # indexed first in case_area_created_cover
     street_code = models.CharField(_("street code"), max_length=9, db_index=True)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
@@ -127,7 +140,12 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["current_unit", "status", "deadline"], name="case_unit_worklist"),
-            models.Index(fields=["area_code", "created_at"], name="case_area_created"),
+            # A grid's cases by time (area codes are at most 14 characters: a grid's prefix is an equality).
+            models.Index(
+                fields=["area_code", "created_at", "id"],
+                include=COVER,
+                name="case_area_created_cover",
+            ),
             models.Index(fields=["status", "deadline"], name="case_status_deadline"),
             models.Index(fields=["category", "status", "created_at"], name="case_category_open"),
             models.Index(fields=["reporter", "created_at"], name="case_reporter"),
@@ -142,6 +160,38 @@ class Case(models.Model):
                 fields=["created_at"],
                 condition=models.Q(status__in=[s.value for s in OPEN_STATUSES]),
                 name="case_open_created",
+            ),
+            # Case search in a community's or a street's cases (cases.queries.area_condition turns the code
+            # prefix into an equality on these expressions), newest first, with the columns of the common
+            # filters so that a rare status or channel is skipped inside the index (INCLUDE is PostgreSQL's;
+            # elsewhere these are plain indexes on the key columns).
+            # (area_code itself is included too: PostgreSQL reads an expression index alone only when it holds
+            # every column the query names.)
+            models.Index(
+                Left("area_code", 9),
+                "created_at",
+                "id",
+                include=[*COVER, "area_code"],
+                name="case_street_created",
+            ),
+            models.Index(
+                Left("area_code", 12),
+                "created_at",
+                "id",
+                include=[*COVER, "area_code"],
+                name="case_community_created",
+            ),
+            # The cases a unit holds, newest first (the scope of unit roles, and a UNION part for others).
+            models.Index(
+                fields=["current_unit", "created_at", "id"], include=COVER, name="case_unit_created"
+            ),
+            # A unit's worklist (cases.queries.worklist): its open cases with what orders, filters and counts
+            # them, so that the counts and a page's ids come from the index alone.
+            models.Index(
+                fields=["current_unit", "status", "deadline", "id"],
+                include=["overdue", "category"],
+                condition=models.Q(status__in=[s.value for s in WORKLIST_STATUSES]),
+                name="case_worklist",
             ),
         ]
 

@@ -53,6 +53,13 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
             models.Index(fields=["recipient", "created_at"], name="notification_inbox"),
+            # The inbox page: a staff member's unread messages, and an area's messages newest first.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["created_at", "id"], name="notification_created"),
         ]
 
     def __str__(self) -> str:

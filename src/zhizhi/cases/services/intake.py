@@ -4,12 +4,14 @@ key, numbered per street and day, located in its grid, and offered the open dupl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection
+from django.db.models import F, FloatField, Value
 
 from zhizhi.areas import spatial
 from zhizhi.areas.models import Area
@@ -27,9 +29,10 @@ from zhizhi.cases.models import (
     Transition,
     Urgency,
 )
-from zhizhi.cases.services import outbox
+from zhizhi.cases.services import lookups, outbox, together
 from zhizhi.cases.services.machine import actor_name, start_step
 from zhizhi.cases.services.numbering import next_number
+from zhizhi.cases.services.together import insert_together
 from zhizhi.cases.workflow import Step
 from zhizhi.core import audit, clock, pii
 from zhizhi.core.errors import Conflict, Forbidden, InvalidInput
@@ -44,6 +47,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "application/pdf"}
 RESIDENT_CHANNELS = {Channel.RESIDENT, Channel.ONECALL}
 MACHINE_CHANNELS = {Channel.SENSOR, Channel.CAMERA, Channel.OPEN311, Channel.ONECALL}
+# What a list of duplicate candidates shows (the intake answer, the report page): no joins, no other columns.
+LEAN_FIELDS = ("id", "number", "title", "status", "created_at", "lat", "lon", "category_id")
 
 
 @dataclass
@@ -91,12 +96,7 @@ def find_category(value: Any, field_name: str = "category") -> Category:
     text = str(value or "").strip()
     if not text:
         raise InvalidInput("category is required", field=field_name)
-    category = Category.objects.filter(Q(code=text) | Q(name=text)).order_by("-active").first()
-    if category is None:
-        for candidate in Category.objects.filter(aliases__contains=text):
-            if text in [a.strip() for a in candidate.aliases.split(",")]:
-                category = candidate
-                break
+    category = lookups.category(text)
     if category is None or not category.active:
         raise InvalidInput(f"unknown category {text!r}", field=field_name)
     return category
@@ -109,7 +109,7 @@ def check_location(data: CaseInput) -> tuple[Area, float | None, float | None]:
         raise InvalidInput("give both lat and lon", field="lon" if has_lat else "lat")
     if has_lat:
         lat, lon = spatial.check_point(data.lat, data.lon, data.crs or "wgs84")
-        grid = spatial.locate(lat, lon)
+        grid = lookups.grid_at(lat, lon)
         if grid is None:
             raise InvalidInput(
                 f"the point ({lat:.6f}, {lon:.6f}) lies outside every grid of this street: "
@@ -218,29 +218,33 @@ def check_case_input(actor: Any, data: CaseInput) -> dict:
 # ------------------------------------------------------------------------------------------- intake
 
 
+def attachment_rows(
+    case: Case, files: list[FileInput], kind: str, actor: Any, now: dt.datetime, transition=None
+) -> list[CaseAttachment]:
+    return [
+        CaseAttachment(
+            case=case,
+            transition=transition,
+            kind=kind,
+            filename=(f.filename or "file")[:128],
+            content_type=f.content_type,
+            size=len(f.data),
+            sha256=hashlib.sha256(f.data).hexdigest(),
+            data=f.data,
+            uploaded_by=actor if is_user(actor) else None,
+            uploaded_at=now,
+        )
+        for f in files
+    ]
+
+
 def save_files(case: Case, files: list[FileInput], kind: str, actor: Any, now: dt.datetime, transition=None):
-    return CaseAttachment.objects.bulk_create(
-        [
-            CaseAttachment(
-                case=case,
-                transition=transition,
-                kind=kind,
-                filename=(f.filename or "file")[:128],
-                content_type=f.content_type,
-                size=len(f.data),
-                sha256=hashlib.sha256(f.data).hexdigest(),
-                data=f.data,
-                uploaded_by=actor if is_user(actor) else None,
-                uploaded_at=now,
-            )
-            for f in files
-        ]
-    )
+    return CaseAttachment.objects.bulk_create(attachment_rows(case, files, kind, actor, now, transition))
 
 
 def _replay(actor: Any, key: str) -> Case | None:
     """The case first opened with this idempotency key, if the same reporter asks again."""
-    existing = Case.objects.filter(idempotency_key=key).select_related("category").first()
+    existing = Case.objects.filter(idempotency_key=key).select_related("category", "current_unit").first()
     if existing is None:
         return None
     same = (is_user(actor) and existing.reporter_id == actor.pk) or (
@@ -252,74 +256,95 @@ def _replay(actor: Any, key: str) -> Case | None:
 
 
 def _create(actor: Any, clean: dict, now: dt.datetime) -> Case:
+    """The case with its first transition, photos, audit row and the reporter's notifications: written in one
+    statement on PostgreSQL (together.insert_together), in one transaction elsewhere; the notifications are
+    handed to the task queue after the commit."""
     street_code, number = next_number(clean["area"], now)
     phone = clean["contact_phone"]
-    with transaction.atomic():
-        case = Case(
-            number=number,
-            street_code=street_code,
-            channel=clean["channel"],
-            reporter=actor if is_user(actor) else None,
-            reporter_name=clean["reporter_name"]
-            or ("" if clean["anonymous"] or not is_user(actor) else actor_name(actor)),
-            anonymous=clean["anonymous"],
-            contact_phone=phone,
-            contact_phone_masked=pii.mask_phone(phone) if phone else "",
-            lat=clean["lat"],
-            lon=clean["lon"],
-            address=clean["address"],
-            area=clean["area"],
-            area_code=clean["area"].code,
-            category=clean["category"],
-            title=clean["title"],
-            description=clean["description"],
-            answers=clean["answers"],
-            urgency=clean["urgency"],
-            status=CaseStatus.RECEIVED,
-            idempotency_key=clean["idempotency_key"] or None,
-            source_ref=clean["source_ref"],
-            created_at=now,
-            updated_at=now,
-        )
-        start_step(case, Step.REGISTER, now)
-        case.save()
-        Transition.objects.create(
-            case=case,
-            action=CaseAction.OPEN,
-            from_status="",
-            to_status=CaseStatus.RECEIVED,
-            actor=actor if is_user(actor) else None,
-            actor_name=actor_name(actor),
-            at=now,
-            deadline=case.deadline,
-            data={"channel": case.channel, "photos": len(clean["photos"])},
-        )
-        save_files(case, clean["photos"], AttachmentKind.PHOTO, actor, now)
-        audit.record(
-            actor, AuditAction.CREATE, obj=case, summary=f"{case.number} reported via {case.channel}"
-        )
-        outbox.to_reporter(case, "received", f"您反映的问题已受理，编号 {case.number}，我们将尽快处理。")
+    case = Case(
+        number=number,
+        street_code=street_code,
+        channel=clean["channel"],
+        reporter=actor if is_user(actor) else None,
+        reporter_name=clean["reporter_name"]
+        or ("" if clean["anonymous"] or not is_user(actor) else actor_name(actor)),
+        anonymous=clean["anonymous"],
+        contact_phone=phone,
+        contact_phone_masked=pii.mask_phone(phone) if phone else "",
+        lat=clean["lat"],
+        lon=clean["lon"],
+        address=clean["address"],
+        area=clean["area"],
+        area_code=clean["area"].code,
+        category=clean["category"],
+        title=clean["title"],
+        description=clean["description"],
+        answers=clean["answers"],
+        urgency=clean["urgency"],
+        status=CaseStatus.RECEIVED,
+        idempotency_key=clean["idempotency_key"] or None,
+        source_ref=clean["source_ref"],
+        created_at=now,
+        updated_at=now,
+    )
+    start_step(case, Step.REGISTER, now)
+    opened = Transition(
+        case=case,
+        action=CaseAction.OPEN,
+        from_status="",
+        to_status=CaseStatus.RECEIVED,
+        actor=actor if is_user(actor) else None,
+        actor_name=actor_name(actor),
+        at=now,
+        deadline=case.deadline,
+        data={"channel": case.channel, "photos": len(clean["photos"])},
+    )
+    photos = attachment_rows(case, clean["photos"], AttachmentKind.PHOTO, actor, now)
+    entry = audit.entry(
+        actor, AuditAction.CREATE, obj=case, summary=f"{case.number} reported via {case.channel}"
+    )
+    notices = outbox.reporter_rows(
+        case, "received", f"您反映的问题已受理，编号 {case.number}，我们将尽快处理。"
+    )
+    to_send = together.Children(notices, {"case_id": "pk"}, returning=True)
+    insert_together(
+        case,
+        [
+            together.Children([opened], {"case_id": "pk"}),
+            together.Children(photos, {"case_id": "pk"}),
+            together.Children([entry], {"object_id": "pk_text"}),
+            to_send,
+        ],
+    )
+    outbox.send_after_commit(to_send.ids)
     return case
 
 
 def open_case(actor: Any, data: CaseInput) -> IntakeResult:
-    """Open a case from any channel. A repeated idempotency key returns the first case (created=False)."""
+    """Open a case from any channel. A repeated idempotency key returns the first case (created=False).
+
+    The key is checked by the unique constraint on the case row, not by a read first: the usual report
+    carries a new key, and a repeat costs one rolled-back insert (and a skipped serial number)."""
     if not (is_user(actor) or is_system(actor)):
         raise Forbidden("log in to report")
     key = str(data.idempotency_key or "").strip()
-    if key:
-        existing = _replay(actor, key)
-        if existing is not None:
+    try:
+        clean = check_case_input(actor, data)
+    except InvalidInput:
+        # A repeat of a report whose reference data changed since (a category switched off) still returns
+        # the case it opened.
+        if key and (existing := _replay(actor, key)) is not None:
             return IntakeResult(existing, False, [])
-    clean = check_case_input(actor, data)
+        raise
     now = clock.now()
     try:
         case = _create(actor, clean, now)
     except IntegrityError:
         if key and (existing := _replay(actor, key)) is not None:
             return IntakeResult(existing, False, [])
+        lookups.clear()  # a cached grid or category that is no longer there: read them again next time
         raise
-    return IntakeResult(case, True, duplicate_candidates(case))
+    return IntakeResult(case, True, duplicate_candidates(case, lean=True))
 
 
 def nearby_open_cases(
@@ -332,10 +357,42 @@ def nearby_open_cases(
     window: dt.timedelta = DUPLICATE_WINDOW,
     exclude_id: int | None = None,
     limit: int = 10,
+    lean: bool = False,
 ) -> list[Case]:
-    """Open cases of the category within `radius_m` reported in the last `window`, nearest first."""
+    """Open cases of the category within `radius_m` reported in the last `window`, nearest first.
+
+    One query: the bounding box of the circle, ordered by the squared equirectangular distance (the same
+    order as the great-circle distance at this scale) and cut at `limit`; the exact distance then drops the
+    box's corners. `lean` loads only what a list of candidates shows (LEAN_FIELDS, the category given)."""
     now = now or clock.now()
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
+    stretch = math.cos(math.radians(lat))
+    if lean:
+        rows = list(
+            Case.objects.raw(
+                _lean_nearby_sql(connection.vendor),
+                [
+                    category.pk,
+                    *[str(s) for s in OPEN_STATUSES],
+                    connection.ops.adapt_datetimefield_value(now - window),
+                    min_lat,
+                    max_lat,
+                    min_lon,
+                    max_lon,
+                    exclude_id or 0,
+                    *(float(lat), float(lat), float(lon), float(lon), stretch, stretch),
+                    limit,
+                ],
+            )
+        )
+        for c in rows:
+            c.category = category
+        near = [(geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows]
+        return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
+    d_lat = F("lat") - Value(float(lat), output_field=FloatField())
+    d_lon = (F("lon") - Value(float(lon), output_field=FloatField())) * Value(
+        stretch, output_field=FloatField()
+    )
     rows = (
         Case.objects.filter(
             category=category,
@@ -347,16 +404,37 @@ def nearby_open_cases(
             lon__lte=max_lon,
         )
         .exclude(pk=exclude_id or 0)
-        .select_related("category")[:200]
+        .annotate(near=d_lat * d_lat + d_lon * d_lon)
+        .order_by("near", "pk")
     )
-    near = [
-        (geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows if c.lat is not None and c.lon is not None
-    ]
-    return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m][:limit]
+    rows = list(rows.select_related("category", "current_unit")[:limit])
+    near = [(geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows]
+    return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
 
 
-def duplicate_candidates(case: Case) -> list[Case]:
+@functools.lru_cache(maxsize=4)
+def _lean_nearby_sql(vendor: str) -> str:
+    """The candidates query of `nearby_open_cases(lean=True)`, written once: it runs on every intake, and
+    building it through the ORM cost more than running it."""
+    q = connection.ops.quote_name
+    meta = Case._meta
+    col = {name: q(meta.get_field(name).column) for name in LEAN_FIELDS}
+    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    near = (
+        f"(({col['lat']} - %s) * ({col['lat']} - %s) + ({col['lon']} - %s) * ({col['lon']} - %s) * %s * %s)"
+    )
+    return (
+        f"SELECT {', '.join(col.values())} FROM {q(meta.db_table)} "  # noqa: S608 — names from the model
+        f"WHERE {col['category_id']} = %s AND {q('status')} IN ({statuses}) AND {col['created_at']} >= %s "
+        f"AND {col['lat']} >= %s AND {col['lat']} <= %s AND {col['lon']} >= %s AND {col['lon']} <= %s "
+        f"AND {col['id']} <> %s ORDER BY {near}, {col['id']} LIMIT %s"
+    )
+
+
+def duplicate_candidates(case: Case, *, lean: bool = False) -> list[Case]:
     """Open cases that look like the same problem: same category, within 100 m, reported in the last week."""
     if case.lat is None or case.lon is None:
         return []
-    return nearby_open_cases(case.category, case.lat, case.lon, now=case.created_at, exclude_id=case.pk)
+    return nearby_open_cases(
+        case.category, case.lat, case.lon, now=case.created_at, exclude_id=case.pk, lean=lean
+    )

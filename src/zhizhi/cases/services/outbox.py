@@ -55,9 +55,14 @@ def queue(rows: Iterable[Notification]) -> list[Notification]:
     if not rows:
         return []
     saved = Notification.objects.bulk_create(rows)  # ids come back on PostgreSQL and SQLite ≥ 3.35
-    ids = [r.pk for r in saved]
-    transaction.on_commit(lambda: enqueue(ids))
+    send_after_commit([r.pk for r in saved])
     return saved
+
+
+def send_after_commit(ids: list[int]) -> None:
+    """Have saved rows sent once the transaction that wrote them commits (at once in autocommit mode)."""
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))
 
 
 def enqueue(ids: list[int]) -> None:
@@ -92,12 +97,18 @@ def to_unit(unit: HandlingUnit | None, case: Case, event: str, text: str, *, hea
 
 def to_reporter(case: Case, event: str, text: str) -> list[Notification]:
     """The resident who reported: in their account's inbox, and by SMS to the contact phone given."""
+    return queue(reporter_rows(case, event, text))
+
+
+def reporter_rows(case: Case, event: str, text: str) -> list[Notification]:
+    """The rows `to_reporter` queues, unsaved (for a caller that writes them with the case itself and then
+    calls `send_after_commit` with their ids)."""
     rows = []
     if case.reporter_id:
         rows.append(_row(case, event, text, channel=NotificationChannel.DEV, user=case.reporter))
     if case.contact_phone:
         rows.append(_row(case, event, text, channel=NotificationChannel.SMS, address=case.contact_phone))
-    return queue(rows)
+    return [r for r in rows if r.recipient_id or r.address]
 
 
 def deliver(notification_id: int) -> str:
