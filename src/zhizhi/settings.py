@@ -163,6 +163,8 @@ TASKS = {
 
 MAP_TILE_URL = os.environ.get("ZHIZHI_MAP_TILE_URL", "")
 OFFICE_HOURS = os.environ.get("ZHIZHI_OFFICE_HOURS", "08:30-12:00,13:30-17:30")
+# Door sensors: apply threshold proposals from alarm outcomes automatically within safe bounds (sensors.services.tuning).
+SENSORS_AUTO_TUNE = os.environ.get("ZHIZHI_SENSORS_AUTO_TUNE", "0") == "1"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION

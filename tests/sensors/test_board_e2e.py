@@ -72,3 +72,56 @@ def test_a_grid_worker_sees_her_elder_in_red_and_the_alarm_timeline(page, live_s
     expect(page.locator("#timeline canvas")).to_have_count(1)
     page.get_by_test_id("acknowledge").click()
     expect(page.get_by_test_id("alarm-status")).not_to_have_text(str(alarm.get_status_display()))
+
+
+def login(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+
+
+def test_a_grid_worker_binds_a_new_door_sensor_by_address(page, live_server, world):
+    from playwright.sync_api import expect
+
+    personas, _alarm = world
+    seen = dt.datetime.now(dt.UTC)
+    ingest([Inbound(f"{PREFIX}/new-door", zigbee.state_payload(True, last_seen=seen), seen)])
+    home = personas["zhang_record"].home
+    login(page, live_server, "xiaowang")
+    page.goto(f"{live_server.url}/sensors/devices/unknown/")
+    row = page.locator('tr[data-testid="unknown-row"]')
+    expect(row).to_have_count(1)
+    row.get_by_test_id("bind-link").click()
+    page.get_by_test_id("dwelling-search").fill(home.address[-8:])
+    page.get_by_test_id("dwelling-search").press("Enter")
+    page.locator(f'input[name=dwelling][value="{home.code}"]').check()
+    page.fill("input[name=vendor_id]", "0xe2e2")
+    page.get_by_test_id("bind").click()
+    expect(page.get_by_test_id("device-residents")).to_contain_text("张阿姨")
+    expect(page.locator('tr[data-testid="install-row"]')).to_have_count(1)
+
+
+def test_community_staff_accept_a_threshold_proposal_on_the_alarm_page(page, live_server, world):
+    from playwright.sync_api import expect
+
+    from zhizhi.sensors.detection.rules import RuleConfig
+    from zhizhi.sensors.models import Watch
+    from zhizhi.sensors.services import alarms, tuning
+
+    personas, alarm = world
+    alarms.resolve_alarm(personas["xiaowang"], alarm, "false_alarm", "她开着门通风")
+    now = dt.datetime.now(dt.UTC)
+    again = alarms.raise_alarm(alarm.watch, alarm.kind, now, "e2e-second", silence_since=now)
+    alarms.resolve_alarm(personas["xiaowang"], again, "false_alarm", "她开着门通风")
+    login(page, live_server, "chen")
+    page.goto(f"{live_server.url}/sensors/alarms/{again.pk}/")
+    proposal = page.locator('tr[data-testid="proposal"]')
+    expect(proposal).to_have_count(1)
+    proposal.get_by_test_id("accept-proposal").click()
+    expect(page.locator('tr[data-testid="threshold-change"][data-status="applied"]')).to_have_count(1)
+    knob = tuning.KNOBS[alarm.kind]
+    assert Watch.objects.get(pk=alarm.watch_id).config[knob.parameter] == knob.looser(
+        getattr(RuleConfig(), knob.parameter), False
+    )

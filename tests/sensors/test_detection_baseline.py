@@ -77,7 +77,8 @@ def test_silences_are_split_by_mode_and_censored_at_the_end():
         Activity(at(0, 17), DOOR, True),
     ]
     gaps, days = silences(events, DOOR, BaselineSettings(), until=at(0, 20))
-    assert [(g.mode, g.ended) for g in gaps] == [(HOME, True), (AWAY, True), (AWAY, False)]
+    # Out at 9 (the kitchen had just fired); back at 17 (the door after 8 hours of quiet inside): home.
+    assert [(g.mode, g.ended) for g in gaps] == [(HOME, True), (AWAY, True), (HOME, False)]
     assert gaps[1].start == at(0, 9) + BaselineSettings().quiet_away_s
     assert days == pytest.approx(0.5)
 
@@ -125,3 +126,26 @@ def test_silence_in_the_evening_at_home_alarms_within_hours():
     b = learn(routine(28), DOOR)
     due = b.deadline(HOME, at(28, 19), alpha=0.02)
     assert due < at(28, 19) + 5 * HOUR
+
+
+def test_the_level_is_shared_among_the_silences_of_a_day():
+    from zhizhi.sensors.detection.baseline import PRIOR_SILENCES_PER_DAY
+
+    typical = Baseline(hazard=flat(1.0).hazard, days=28, per_day=PRIOR_SILENCES_PER_DAY)
+    busy = Baseline(hazard=flat(1.0).hazard, days=28, per_day=2 * PRIOR_SILENCES_PER_DAY)
+    assert typical.level(0.03) == pytest.approx(0.03)
+    assert busy.level(0.03) == pytest.approx(0.015)  # twice the silences, each held to half the level
+    assert busy.deadline(HOME, at(0, 8), busy.level(0.03)) > typical.deadline(
+        HOME, at(0, 8), typical.level(0.03)
+    )
+
+
+def test_silences_per_day_are_learned_and_shrunk_to_the_prior():
+    from zhizhi.sensors.detection.baseline import PRIOR_SILENCES_PER_DAY
+
+    assert learn([], DOOR).per_day == pytest.approx(PRIOR_SILENCES_PER_DAY)
+    learned = learn(routine(28), DOOR)
+    gaps, days = silences(routine(28), DOOR, BaselineSettings(), bed=learned.bed)
+    own = len(gaps) / days  # nine a day: this routine is busier than the prior's six
+    assert PRIOR_SILENCES_PER_DAY < learned.per_day < own
+    assert learned.per_day == pytest.approx(own, rel=0.1)  # four weeks outweigh the prior

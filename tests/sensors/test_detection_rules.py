@@ -161,9 +161,73 @@ def test_config_round_trips_through_json_and_ignores_unknown_keys():
     assert RuleConfig.from_dict({}, disabled=True).no_activity_h == 12
 
 
+def test_a_stored_silence_limit_never_exceeds_the_persons_ceiling():
+    # 20 h was stored while the person was mobile; once tagged 失能 the 12-hour ceiling holds.
+    assert RuleConfig.from_dict({"no_activity_h": 20}).no_activity_h == 20
+    assert RuleConfig.from_dict({"no_activity_h": 20}, disabled=True).no_activity_h == 12
+    assert RuleConfig.from_dict({"no_activity_h": 30}).no_activity_h == 24
+    assert RuleConfig.from_dict({"no_activity_h": 6}, disabled=True).no_activity_h == 6
+
+
 def test_bed_mode_follows_the_learned_bed_sensor():
     from zhizhi.sensors.detection.baseline import mode_of
 
     assert mode_of("bedroom", DOOR, "bedroom") == BED
     assert mode_of(DOOR, DOOR, "bedroom") == AWAY
     assert mode_of("fridge", DOOR, "bedroom") == HOME
+
+
+# ------------------------------------------------------------------------------------------- coming back
+
+
+def test_a_door_firing_after_a_long_quiet_inside_is_someone_coming_back():
+    d = detector()
+    d.observe(Activity(at(0, 9), "kitchen", False))
+    d.observe(Activity(at(0, 9, 10), DOOR, False))  # leaves: the kitchen fired minutes before
+    assert d.mode == AWAY and AlarmKind.NOT_BACK in kinds(d)
+    d.observe(Activity(at(0, 18), DOOR, False))  # the door again, 9 hours after the kitchen: back home
+    assert d.mode == HOME and AlarmKind.NOT_BACK not in kinds(d)
+
+
+def test_a_door_firing_with_no_interior_history_counts_as_leaving():
+    d = detector()
+    d.observe(Activity(at(0, 18), DOOR, False))
+    assert d.mode == AWAY
+
+
+def test_learn_absences_does_not_count_the_silence_after_coming_back():
+    events = [
+        Activity(at(0, 8), "kitchen", True),
+        Activity(at(0, 9), DOOR, True),
+        Activity(at(0, 17), DOOR, True),  # back; then asleep in the armchair until 20:00
+        Activity(at(0, 20), "kitchen", True),
+    ]
+    trips = learn_absences(events, DOOR)
+    assert [round(h, 2) for _, h in trips.trips] == [8.0]
+
+
+def test_the_live_detector_sees_a_return_from_the_devices_state(
+    db, zhang_watch, door, gateway, street, personas
+):
+    from zhizhi.sensors.models import Device
+    from zhizhi.sensors.services import devices, watch
+
+    kitchen = devices.register_device(
+        None,
+        vendor_id="0x00158d0001aa0002",
+        friendly_name="zhang-kitchen",
+        gateway=gateway,
+        dwelling=street.dwelling_a1,
+        residents=[personas["zhang_record"]],
+        is_entrance=False,
+    )
+    noon = dt.datetime(2026, 3, 2, 4, 0, tzinfo=dt.UTC)
+    Device.objects.filter(pk=kitchen.pk).update(last_activity_at=noon, contact_open=False)
+    Device.objects.filter(pk=door.pk).update(
+        last_activity_at=noon + dt.timedelta(minutes=5), contact_open=False
+    )
+    assert watch.detector_for(zhang_watch)[0].mode == AWAY  # went out just after the kitchen
+    Device.objects.filter(pk=door.pk).update(
+        last_activity_at=noon + dt.timedelta(hours=6), contact_open=False
+    )
+    assert watch.detector_for(zhang_watch)[0].mode == HOME  # the door six hours later: came back

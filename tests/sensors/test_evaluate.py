@@ -165,12 +165,14 @@ def test_evaluate_command_reports_a_missing_file():
 def test_evaluate_on_the_shared_kasteren_log_holds_the_measured_figures():
     require_or_skip(KASTEREN.is_file(), f"shared log missing: {KASTEREN}")
     (result,) = run("--format", "kasteren", str(KASTEREN), "--json")
-    # Measured when written (alpha 0.02, 200 cuts, seed 20080225): median 7.21 h, p90 16.32 h,
-    # missed 0.17, 1 false alarm in 13.79 person-days (0.0725/day).
+    # Measured (alpha 0.03, 200 cuts, seed 20080225): median 6.77 h, p90 16.12 h, missed 0.17, 1 false alarm
+    # in 13.79 person-days (0.0725/day): "not back" at 02:24 during the 48-hour weekend away, which the 24-hour
+    # rule would raise anyway. Before the return detection and the per-day level: 7.21 h, 16.32 h, 0.17, 0.0725.
     assert result["emergencies"] >= 100
-    assert result["detection_delay_h_median"] <= 7.3
-    assert result["detection_delay_h_p90"] <= 16.5
-    assert result["missed_fraction"] <= 0.17
+    assert result["alpha"] == 0.03
+    assert result["detection_delay_h_median"] <= 6.85
+    assert result["detection_delay_h_p90"] <= 16.3
+    assert result["missed_fraction"] <= 0.175
     assert result["false_alarms_per_day"] <= 0.073
 
 

@@ -143,3 +143,45 @@ def test_restarting_the_broker_mid_stream_loses_nothing_and_duplicates_nothing(c
     finally:
         consumer.stop()
         broker.stop()
+
+
+def test_the_session_reads_packets_split_anywhere_and_acknowledges_them_in_one_write():
+    """The consumer's own MQTT reader: PUBLISH packets cut at any byte (a large remaining length too), QoS 0
+    and 1, properties skipped; one PUBACK per QoS 1 message, sent only when asked."""
+    import socket
+
+    from zhizhi.sensors.mqtt import Broker, ConsumerSettings, Session, _varint
+
+    def publish(topic: str, payload: bytes, packet_id: int | None, props: bytes = b"") -> bytes:
+        body = len(topic).to_bytes(2, "big") + topic.encode()
+        if packet_id is not None:
+            body += packet_id.to_bytes(2, "big")
+        body += _varint(len(props)) + props + payload
+        return bytes([0x32 if packet_id is not None else 0x30]) + _varint(len(body)) + body
+
+    wire = (
+        publish("zigbee2mqtt/a", b'{"contact": true}', 1)
+        + publish("zigbee2mqtt/b", b"x" * 20_000, 2, props=b"\x01\x01")  # 3-byte remaining length
+        + publish("zigbee2mqtt/c", b"offline", None)
+        + publish("zigbee2mqtt/d", b"{}", 65535)
+    )
+    ours, theirs = socket.socketpair()
+    session = Session(ConsumerSettings(), Broker("127.0.0.1", 1883))
+    session.sock = ours
+    messages, acks = [], []
+    try:
+        for cut in range(0, len(wire), 7):
+            theirs.sendall(wire[cut : cut + 7])
+            session.receive(1.0, messages, acks)
+        assert [(t, len(p)) for t, p in messages] == [
+            ("zigbee2mqtt/a", 17),
+            ("zigbee2mqtt/b", 20_000),
+            ("zigbee2mqtt/c", 7),
+            ("zigbee2mqtt/d", 2),
+        ]
+        assert acks == [b"\x40\x02\x00\x01", b"\x40\x02\x00\x02", b"\x40\x02\xff\xff"]
+        session.send(b"".join(acks))
+        assert theirs.recv(100) == b"".join(acks)
+    finally:
+        ours.close()
+        theirs.close()

@@ -12,6 +12,7 @@ from zhizhi.sensors.models import (
     Gateway,
     Installation,
     MaintenanceTicket,
+    ThresholdChange,
     UnknownDevice,
     Watch,
 )
@@ -66,6 +67,25 @@ class WatchAdmin(ScopedAdmin):
     list_filter = ("enabled",)
     raw_id_fields = ("resident",)
     readonly_fields = ("last_activity_at", "created_at")
+
+
+@admin.register(ThresholdChange)
+class ThresholdChangeAdmin(ScopedAdmin):
+    """The record of tuning decisions; changed only through the tuning pages, never here."""
+
+    scope_field = "watch__area_code"
+    list_display = ("proposed_at", "watch", "parameter", "before", "after", "status", "decided_by", "automatic")
+    list_filter = ("status", "parameter", "automatic")
+    date_hierarchy = "proposed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Alarm)

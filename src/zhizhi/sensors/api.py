@@ -6,13 +6,15 @@ batch is idempotent when its items carry `last_seen` (their dedup keys repeat).
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+
+from ninja import Field, Router, Schema
 from ninja.security import APIKeyHeader
 
 from zhizhi.core import clock
 from zhizhi.core.errors import InvalidInput
 from zhizhi.sensors import queries
-from zhizhi.sensors.models import Source
+from zhizhi.sensors.models import DeviceKind, Source
 from zhizhi.sensors.schemas import (
     AlarmOut,
     BoardRowOut,
@@ -22,7 +24,7 @@ from zhizhi.sensors.schemas import (
     NoteIn,
     ResolveIn,
 )
-from zhizhi.sensors.services import alarms, devices
+from zhizhi.sensors.services import alarms, devices, tuning
 from zhizhi.sensors.services.ingest import Inbound, ingest
 
 router = Router(tags=["sensors"])
@@ -145,3 +147,164 @@ def device_list(request):
         }
         for d in queries.device_health(request.user)
     ]
+
+
+# ------------------------------------------------------------------------------------------- binding devices
+
+
+class UnknownOut(Schema):
+    id: int
+    gateway: str
+    identifier: str
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    messages: int
+
+
+class BindIn(Schema):
+    dwelling: str = Field(..., description="the dwelling's standard-address code")
+    kind: str = Field("door", description="door | motion | water | smoke")
+    friendly_name: str = Field("", max_length=128, description="vendor-gateway devices only")
+    vendor_id: str = Field("", max_length=64, description="Zigbee2MQTT devices: the IEEE address")
+    is_entrance: bool = True
+
+
+class InstallIn(Schema):
+    dwelling: str
+    note: str = Field("", max_length=200)
+
+
+class RemoveIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class DeviceDetailOut(Schema):
+    id: int
+    vendor_id: str
+    friendly_name: str
+    kind: str
+    active: bool
+    dwelling: str | None
+    address: str
+    residents: list[int]
+
+
+def _device(d) -> dict:
+    return {
+        "id": d.pk,
+        "vendor_id": d.vendor_id,
+        "friendly_name": d.friendly_name,
+        "kind": d.kind,
+        "active": d.active,
+        "dwelling": d.dwelling.code if d.dwelling else None,
+        "address": d.dwelling.address if d.dwelling else "",
+        "residents": sorted(d.residents.values_list("pk", flat=True)),
+    }
+
+
+@router.get("/unknown-devices", response=list[UnknownOut], url_name="sensors_unknown_devices")
+def unknown_devices(request):
+    """Devices seen but not registered, for device managers (grid workers, community staff, admins)."""
+    rows = queries.unknown_devices_for(request.user).order_by("-last_seen_at", "-id")[:200]
+    return [
+        {
+            "id": u.pk,
+            "gateway": u.gateway_name,
+            "identifier": u.identifier,
+            "first_seen_at": u.first_seen_at,
+            "last_seen_at": u.last_seen_at,
+            "messages": u.messages,
+        }
+        for u in rows
+    ]
+
+
+@router.post("/unknown-devices/{unknown_id}/bind", response=DeviceDetailOut, url_name="sensors_bind_device")
+def bind_device(request, unknown_id: int, data: BindIn):
+    """Register the device at a dwelling; the residents living there are bound to it."""
+    unknown = queries.access_unknown(request.user, unknown_id)
+    dwelling = queries.access_dwelling(request.user, data.dwelling)
+    if data.kind not in DeviceKind.values:
+        raise InvalidInput(f"kind must be one of {', '.join(DeviceKind.values)}", field="kind")
+    device = devices.bind_unknown(
+        request.user,
+        unknown,
+        vendor_id=data.vendor_id,
+        friendly_name=data.friendly_name,
+        kind=data.kind,
+        dwelling=dwelling,
+        is_entrance=data.is_entrance,
+    )
+    return _device(device)
+
+
+@router.post("/devices/{device_id}/install", response=DeviceDetailOut, url_name="sensors_device_install")
+def install_device(request, device_id: int, data: InstallIn):
+    """Install, or move, the device at a dwelling (rebinding it to the residents living there)."""
+    device = queries.access_device(request.user, device_id)
+    dwelling = queries.access_dwelling(request.user, data.dwelling)
+    return _device(devices.install_device(request.user, device, dwelling, data.note))
+
+
+@router.post("/devices/{device_id}/remove", response=DeviceDetailOut, url_name="sensors_device_remove")
+def remove_device(request, device_id: int, data: RemoveIn):
+    device = queries.access_device(request.user, device_id)
+    return _device(devices.remove_device(request.user, device, data.reason, reason_required=True))
+
+
+# ------------------------------------------------------------------------------------------- tuning
+
+
+class ProposalOut(Schema):
+    id: int
+    alarm_kind: str
+    parameter: str
+    before: float
+    after: float
+    reason: str
+    status: str
+    evidence: dict
+    decided_by: str | None
+    automatic: bool
+
+
+def _proposal(p) -> dict:
+    return {
+        "id": p.pk,
+        "alarm_kind": p.alarm_kind,
+        "parameter": p.parameter,
+        "before": p.before,
+        "after": p.after,
+        "reason": p.reason,
+        "status": p.status,
+        "evidence": p.evidence,
+        "decided_by": p.decided_by.get_username() if p.decided_by_id else None,
+        "automatic": p.automatic,
+    }
+
+
+@router.get("/watches/{watch_id}/proposals", response=list[ProposalOut], url_name="sensors_proposals")
+def proposals(request, watch_id: int):
+    """Open threshold proposals of a watched person, then the decided ones (newest first)."""
+    watched = queries.access_watch(request.user, watch_id)
+    return [_proposal(p) for p in tuning.open_proposals(watched) + tuning.history(watched)]
+
+
+@router.post(
+    "/watches/{watch_id}/proposals/{proposal_id}/accept",
+    response=ProposalOut,
+    url_name="sensors_proposal_accept",
+)
+def accept_proposal(request, watch_id: int, proposal_id: int, data: NoteIn):
+    watched = queries.access_watch(request.user, watch_id)
+    return _proposal(tuning.accept(request.user, tuning.access_proposal(watched, proposal_id), data.note))
+
+
+@router.post(
+    "/watches/{watch_id}/proposals/{proposal_id}/dismiss",
+    response=ProposalOut,
+    url_name="sensors_proposal_dismiss",
+)
+def dismiss_proposal(request, watch_id: int, proposal_id: int, data: NoteIn):
+    watched = queries.access_watch(request.user, watch_id)
+    return _proposal(tuning.dismiss(request.user, tuning.access_proposal(watched, proposal_id), data.note))

@@ -7,19 +7,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from zhizhi.areas.models import Building, Dwelling, Estate, Unit
 from zhizhi.core import clock
-from zhizhi.core.errors import NotFound
+from zhizhi.core.errors import InvalidInput, NotFound
 from zhizhi.core.permissions import area_prefix, people_policy
 from zhizhi.sensors.models import (
     Alarm,
     AlarmStatus,
     Device,
     EventKind,
+    Gateway,
+    Installation,
     MaintenanceTicket,
     SensorEvent,
     TicketKind,
     TicketStatus,
+    UnknownDevice,
     Watch,
 )
 
@@ -57,6 +62,13 @@ def access_alarm(actor: Any, alarm_id: Any) -> Alarm:
         return alarms_for(actor).select_related("watch", "resident__home").get(pk=int(alarm_id))
     except (Alarm.DoesNotExist, TypeError, ValueError):
         raise NotFound("no such alarm") from None
+
+
+def access_watch(actor: Any, watch_id: Any) -> Watch:
+    try:
+        return watches_for(actor).select_related("resident", "resident__home").get(pk=int(watch_id))
+    except (Watch.DoesNotExist, TypeError, ValueError):
+        raise NotFound("no such watched person") from None
 
 
 @dataclass
@@ -143,3 +155,151 @@ def timeline(alarm: Alarm, before: dt.timedelta = dt.timedelta(hours=48)) -> lis
         .values_list("at", "device__friendly_name", "kind")[:5000]
     )
     return [{"t": at.isoformat(), "device": name, "kind": kind} for at, name, kind in rows]
+
+
+# ------------------------------------------------------------------------------------------- device management
+
+DWELLING_CHOICES = 50
+
+
+def _manager_prefix(actor: Any) -> str:
+    """The area a device manager works in ("" = everywhere); NotFound for everyone else (pages read 404)."""
+    from zhizhi.sensors.services.devices import MANAGING_ROLES
+
+    prefix = area_prefix(actor)
+    if prefix is None or getattr(actor, "role", None) not in MANAGING_ROLES:
+        raise NotFound("no such page")
+    return prefix
+
+
+def may_manage_devices(actor: Any) -> bool:
+    try:
+        _manager_prefix(actor)
+    except NotFound:
+        return False
+    return True
+
+
+def unknown_devices_for(actor: Any) -> QuerySet[UnknownDevice]:
+    """Devices seen but not registered, through gateways that serve the actor's area: a gateway without an
+    area serves everywhere; one with an area serves the places inside it and is seen by managers of the
+    places around it (a street's bridge by the street's grid workers)."""
+    prefix = _manager_prefix(actor)
+    rows = UnknownDevice.objects.filter(bound_device__isnull=True)
+    if not prefix:
+        return rows
+    gateways = Gateway.objects.filter(
+        Q(area_code="") | Q(area_code__startswith=prefix) | Q(area_code__in=_prefixes(prefix))
+    ).values("name")
+    known = Gateway.objects.values("name")
+    return rows.filter(Q(gateway_name__in=gateways) | ~Q(gateway_name__in=known))
+
+
+def _prefixes(code: str) -> list[str]:
+    return [code[:n] for n in (4, 6, 9, 12, 14) if n < len(code)]
+
+
+def access_unknown(actor: Any, unknown_id: Any) -> UnknownDevice:
+    try:
+        return unknown_devices_for(actor).get(pk=int(unknown_id))
+    except (UnknownDevice.DoesNotExist, TypeError, ValueError):
+        raise NotFound("no such unknown device") from None
+
+
+def managed_devices_for(actor: Any) -> QuerySet[Device]:
+    """Devices a manager may open: installed or removed in the actor's area (admins: also never installed)."""
+    prefix = _manager_prefix(actor)
+    qs = Device.objects.select_related("gateway", "dwelling")
+    return qs.filter(area_code__startswith=prefix) if prefix else qs
+
+
+def access_device(actor: Any, device_id: Any) -> Device:
+    try:
+        return managed_devices_for(actor).get(pk=int(device_id))
+    except (Device.DoesNotExist, TypeError, ValueError):
+        raise NotFound("no such device") from None
+
+
+def installations(device: Device) -> list[Installation]:
+    return list(
+        Installation.objects.filter(device=device)
+        .select_related("dwelling", "installed_by", "removed_by")
+        .order_by("-installed_at", "-id")
+    )
+
+
+def dwellings_for(actor: Any) -> QuerySet[Dwelling]:
+    prefix = _manager_prefix(actor)
+    qs = Dwelling.objects.all()
+    return qs.filter(area_code__startswith=prefix) if prefix else qs
+
+
+def access_dwelling(actor: Any, code: Any) -> Dwelling:
+    """A dwelling of the actor's area by its code; a wrong or foreign code names the field."""
+    code = str(code or "").strip()
+    if not code:
+        raise InvalidInput(_("Choose a dwelling."), field="dwelling")
+    dwelling = dwellings_for(actor).filter(code=code).first()
+    if dwelling is None:
+        raise InvalidInput(_("No such dwelling in your area."), field="dwelling")
+    return dwelling
+
+
+@dataclass
+class DwellingChooser:
+    """The standard-address drill-down (estate → building → unit → dwelling) and the address search."""
+
+    q: str = ""
+    estates: list = field(default_factory=list)
+    buildings: list = field(default_factory=list)
+    units: list = field(default_factory=list)
+    dwellings: list = field(default_factory=list)
+    estate: Any = None
+    building: Any = None
+    unit: Any = None
+    more: bool = False
+
+
+def _pick(qs: QuerySet, raw: Any):
+    try:
+        return qs.filter(pk=int(raw)).first() if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
+def dwelling_chooser(
+    actor: Any, q: str = "", estate: Any = "", building: Any = "", unit: Any = ""
+) -> DwellingChooser:
+    """What the bind and install forms offer: estates of the actor's area, then the chosen estate's buildings,
+    the chosen building's units and the chosen unit's dwellings; or the dwellings whose address contains `q`
+    (at most DWELLING_CHOICES of them). A fixed number of queries."""
+    prefix = _manager_prefix(actor)
+    out = DwellingChooser(q=str(q or "").strip()[:100])
+    dwellings = dwellings_for(actor)
+    estates = (
+        Estate.objects.filter(community__code__startswith=prefix[:12]) if prefix else Estate.objects.all()
+    )
+    if len(prefix) > 12:  # a grid worker: the estates with buildings in the grid
+        estates = estates.filter(buildings__area_code__startswith=prefix).distinct()
+    out.estates = list(estates.order_by("name", "pk")[:500])
+    out.estate = _pick(estates, estate)
+    if out.estate is not None:
+        buildings = Building.objects.filter(estate=out.estate)
+        if prefix:
+            buildings = buildings.filter(area_code__startswith=prefix)
+        out.buildings = list(buildings.select_related("estate").order_by("code"))
+        out.building = _pick(buildings, building)
+    if out.building is not None:
+        units = Unit.objects.filter(building=out.building)
+        out.units = list(units.select_related("building__estate").order_by("code"))
+        out.unit = _pick(units, unit)
+    chosen = None
+    if out.q:
+        chosen = dwellings.filter(address__icontains=out.q)
+    elif out.unit is not None:
+        chosen = dwellings.filter(unit=out.unit)
+    if chosen is not None:
+        rows = list(chosen.order_by("address", "code")[: DWELLING_CHOICES + 1])
+        out.more = len(rows) > DWELLING_CHOICES
+        out.dwellings = rows[:DWELLING_CHOICES]
+    return out

@@ -1,16 +1,20 @@
 """The learned per-person baseline (pure).
 
 A home's silences are modelled as a survival process. A silence is the time since the last sensor firing; it
-is in one of two modes, read from the last firing alone:
+is in one of three modes, read from the last firing (and, for the front door, from when the flat last fired):
 
-  * ``home`` — the last firing was inside the flat: the person is presumed in (awake, or asleep);
-  * ``away`` — the last firing was the front door: the person presumed out (or just back and still).
+  * ``home`` — the last firing was inside the flat, or the front door after a long quiet inside (someone
+    coming back: one who leaves has just moved about inside): the person is presumed in;
+  * ``bed`` — the last firing was the learned bed-time sensor (see `bed_sensor`);
+  * ``away`` — the last firing was the front door shortly after an interior one: the person presumed out.
 
 For each mode the baseline holds the *hazard of the silence ending* — how many silences of that mode end per
 hour of quiet — for each of the 168 hours of the week, counted only once a silence is older than the mode's
 ``quiet`` offset (bursts of firings inside one activity are not silences). The chance that a silence that
 began at ``s`` is still unbroken at ``t`` is ``exp(-Λ)``, Λ the hazard summed from ``s + quiet`` to ``t``; the
-baseline alarm fires when that chance drops below the configured level (``alpha``).
+baseline alarm fires when that chance drops below the silence's level: ``alpha`` for a home with the prior's
+number of silences a day, lower in proportion for a person with more (`Baseline.level`) — each silence is one
+chance of a false alarm, so the level keeps false alarms per day alike from home to home.
 
 Rates are shrunk, slot by slot, towards the person's own hour-of-day rate for the same kind of day (weekday or
 weekend), and that towards a *prior* pooled from similar homes (or the built-in default), weighted by
@@ -52,16 +56,23 @@ DEFAULT_PRIOR: dict[str, list[float]] = {
 }
 
 
+# The prior's number of silences (longer than their mode's quiet offset) per day, for a home with no history.
+PRIOR_SILENCES_PER_DAY = 6.0
+
+
 @dataclass(frozen=True)
 class BaselineSettings:
     """How silences are counted and how strongly rates are shrunk (pseudo-hours of exposure)."""
 
     quiet_home_s: float = 30 * 60
     quiet_away_s: float = 10 * 60
+    # A front-door firing after this long without any interior firing is someone coming back, not leaving.
+    return_after_h: float = 2.0
     prior_weight_h: float = 3.0  # the prior's weight at the hour-of-day level
     day_weight_h: float = 6.0  # the person's hour-of-day rate's weight at the hour-of-week level
     smooth: tuple[float, float, float] = (0.25, 0.5, 0.25)  # neighbouring hours
     bed_mode: bool = True
+    prior_days: float = 3.0  # the weight, in days, of the prior's silences per day
 
     def quiet(self, mode: str) -> float:
         return self.quiet_away_s if mode == AWAY else self.quiet_home_s
@@ -90,12 +101,20 @@ def _spread(exposure: list[float], start: float, end: float) -> None:
 
 @dataclass(frozen=True)
 class Baseline:
-    """Learned hazards per mode and hour of week, and how many days of history they rest on."""
+    """Learned hazards per mode and hour of week, how many days of history they rest on, and how many silences
+    (longer than their mode's quiet offset) the person has per day."""
 
     hazard: dict[str, tuple[float, ...]]
     days: float
     settings: BaselineSettings = BaselineSettings()
     bed: str | None = None  # the bed-time sensor, whose silences have their own mode
+    per_day: float = PRIOR_SILENCES_PER_DAY
+
+    def level(self, alpha: float) -> float:
+        """The survival level below which one silence is improbable. `alpha` is the level for a home with the
+        prior's number of silences a day; every silence is one chance of a false alarm, so a home with more
+        silences a day gets a proportionally lower level and the false alarms per day stay the same."""
+        return min(0.5, alpha * PRIOR_SILENCES_PER_DAY / max(self.per_day, 1.0))
 
     def survival(self, mode: str, since: float, until: float) -> float:
         """Chance that a silence of `mode` that began at `since` is still unbroken at `until`."""
@@ -136,27 +155,48 @@ def silences(
 ) -> tuple[list[Gap], float]:
     """The quiet stretches of a sorted event list (censored at `until`) and the days it spans."""
     gaps: list[Gap] = []
-    previous: Activity | None = None
+    previous: tuple[Activity, str] | None = None
     first: float | None = None
-    for event in events:
+    for event, mode in tag_modes(events, door, bed, settings):
         if until is not None and event.at >= until:
             break
         first = event.at if first is None else first
         if previous is not None:
-            _gap(gaps, previous, event.at, door, bed, settings, ended=True)
-        previous = event
+            _gap(gaps, *previous, event.at, settings, ended=True)
+        previous = (event, mode)
     if previous is None or first is None:
         return gaps, 0.0
-    end = until if until is not None else previous.at
-    _gap(gaps, previous, end, door, bed, settings, ended=False)
+    end = until if until is not None else previous[0].at
+    _gap(gaps, *previous, end, settings, ended=False)
     return gaps, (end - first) / 86400.0
 
 
-def mode_of(sensor: str, door: str | None, bed: str | None) -> str:
-    """The silence mode after a firing of `sensor`."""
+def mode_of(sensor: str, door: str | None, bed: str | None, returned: bool = False) -> str:
+    """The silence mode after a firing of `sensor`; `returned`: a front-door firing that followed a long
+    quiet inside (someone coming back, see `is_return`)."""
     if door is not None and sensor == door:
-        return AWAY
+        return HOME if returned else AWAY
     return BED if bed is not None and sensor == bed else HOME
+
+
+def is_return(event: Activity, door: str | None, inside_at: float | None, settings: BaselineSettings) -> bool:
+    """A front-door firing with no interior firing for `return_after_h` before it: the person came back (one
+    who leaves has just moved about inside). Unknown (no interior firing yet): not a return."""
+    return (
+        door is not None
+        and event.sensor == door
+        and inside_at is not None
+        and event.at - inside_at >= settings.return_after_h * HOUR
+    )
+
+
+def tag_modes(events: Iterable[Activity], door: str | None, bed: str | None, settings: BaselineSettings):
+    """Each event with the mode of the silence that follows it."""
+    inside_at: float | None = None
+    for event in events:
+        yield event, mode_of(event.sensor, door, bed, is_return(event, door, inside_at, settings))
+        if event.sensor != door:
+            inside_at = event.at
 
 
 def bed_sensor(events: Sequence[Activity], door: str | None, min_nights: int = 3) -> str | None:
@@ -173,8 +213,7 @@ def bed_sensor(events: Sequence[Activity], door: str | None, min_nights: int = 3
     return best if votes[best] >= min_nights and votes[best] * 2 > sum(votes.values()) else None
 
 
-def _gap(gaps, last: Activity, end: float, door, bed, settings: BaselineSettings, ended: bool) -> None:
-    mode = mode_of(last.sensor, door, bed)
+def _gap(gaps, last: Activity, mode: str, end: float, settings: BaselineSettings, ended: bool) -> None:
     start = last.at + settings.quiet(mode)
     if end > start:
         gaps.append(Gap(mode, last.sensor, start, end, ended))
@@ -231,7 +270,11 @@ def fit(
             if gap.ended:
                 endings[hour_of_week(gap.end)] += 1.0
         hazard[mode] = _shrink(endings, exposure, prior[mode], settings)
-    return Baseline(hazard=hazard, days=days, settings=settings)
+    # Silences per day, shrunk towards the prior's over `prior_days` days.
+    per_day = (len(gaps) + settings.prior_days * PRIOR_SILENCES_PER_DAY) / (
+        max(days, 0.0) + settings.prior_days
+    )
+    return Baseline(hazard=hazard, days=days, settings=settings, per_day=per_day)
 
 
 def learn(

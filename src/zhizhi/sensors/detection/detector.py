@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from zhizhi.sensors.detection.baseline import AWAY, HOME, Baseline, BaselineSettings, learn, mode_of
+from zhizhi.sensors.detection.baseline import (
+    AWAY,
+    HOME,
+    Baseline,
+    BaselineSettings,
+    is_return,
+    learn,
+    mode_of,
+)
 from zhizhi.sensors.detection.events import HOUR, Activity
 from zhizhi.sensors.detection.rules import (
     Absences,
@@ -53,9 +61,11 @@ class Profile:
         prior=None,
         settings: BaselineSettings | None = None,
     ) -> Profile:
+        settings = settings or BaselineSettings()
         baseline = learn(events, door, until=until, prior=prior, settings=settings)
         interior = any(e.sensor != door for e in events)
-        return cls(baseline, learn_absences(events, door, until=until), door, away_mode=interior)
+        absences = learn_absences(events, door, until=until, return_after_s=settings.return_after_h * HOUR)
+        return cls(baseline, absences, door, away_mode=interior)
 
 
 @dataclass
@@ -64,8 +74,15 @@ class Detector:
     config: RuleConfig = field(default_factory=RuleConfig)
     last: Activity | None = None
     open_doors: dict[str, float] = field(default_factory=dict)
+    inside_at: float | None = None  # the latest interior firing
+    returned: bool = False  # the last firing was the front door after a long quiet inside: someone came back
 
     def observe(self, event: Activity) -> None:
+        settings = self.profile.baseline.settings if self.profile.baseline is not None else BaselineSettings()
+        door = self.profile.door if self.profile.away_mode else None
+        self.returned = is_return(event, door, self.inside_at, settings)
+        if event.sensor != self.profile.door:
+            self.inside_at = event.at
         self.last = event
         if event.sensor == self.profile.door:
             if event.opened:
@@ -74,14 +91,17 @@ class Detector:
                 self.open_doors.pop(event.sensor, None)
 
     def copy(self) -> Detector:
-        return Detector(self.profile, self.config, self.last, dict(self.open_doors))
+        return Detector(
+            self.profile, self.config, self.last, dict(self.open_doors), self.inside_at, self.returned
+        )
 
     @property
     def mode(self) -> str:
         if self.last is None:
             return HOME
         bed = self.profile.baseline.bed if self.profile.baseline is not None else None
-        return mode_of(self.last.sensor, self.profile.door if self.profile.away_mode else None, bed)
+        door = self.profile.door if self.profile.away_mode else None
+        return mode_of(self.last.sensor, door, bed, self.returned)
 
     def deadlines(self, horizon_s: float = 8 * 86400) -> list[Alarm]:
         """Every rule's next firing moment, assuming silence from now on."""
@@ -107,7 +127,7 @@ class Detector:
             out.append(Alarm(since + hours * HOUR, AlarmKind.NOT_BACK, episode))
         baseline = self.profile.baseline
         if self.config.use_baseline and baseline is not None:
-            at = baseline.deadline(self.mode, since, self.config.alpha, horizon_s)
+            at = baseline.deadline(self.mode, since, baseline.level(self.config.alpha), horizon_s)
             if at is not None:
                 out.append(Alarm(at, AlarmKind.IMPROBABLE_SILENCE, episode))
         return out

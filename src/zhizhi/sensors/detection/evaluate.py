@@ -25,7 +25,7 @@ from zhizhi.sensors.detection.events import DAY, HOUR, Activity
 from zhizhi.sensors.detection.rules import RuleConfig
 
 DEFAULT_SEED = 20080225
-SWEEP_ALPHAS = (0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0001)
+SWEEP_ALPHAS = (0.3, 0.2, 0.1, 0.05, 0.04, 0.03, 0.02, 0.01, 0.005, 0.001)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ fire?* That deadline is what a live evaluator waits for and what the replay eval
   * ``not_back``         went out (the last firing was the front door) and not back by the usual time: a
                          high quantile of the absences learned after departures at that hour and kind of
                          day, plus a margin;
-  * ``improbable_silence`` the learned baseline (baseline.py) finds the silence less likely than ``alpha``.
+  * ``improbable_silence`` the learned baseline (baseline.py) finds the silence less likely than its level
+                         (``alpha``, scaled to the person's number of silences a day).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ class RuleConfig:
     not_back_window_h: float = 3.0
     not_back_min_samples: int = 2
     not_back_quantile: float = 0.9
-    alpha: float = 0.02
+    # The learned baseline's level: how improbable a silence must be, for a home with the prior's number of
+    # silences a day (scaled to the person's own number, see `Baseline.level`).
+    alpha: float = 0.03
     use_baseline: bool = True
 
     @classmethod
@@ -61,7 +64,13 @@ class RuleConfig:
     @classmethod
     def from_dict(cls, data: dict | None, *, disabled: bool = False) -> RuleConfig:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
-        return cls.for_person(disabled=disabled, **known)
+        config = cls.for_person(disabled=disabled, **known)
+        # Nobody is watched less than the default silence limit, even with a value stored before they
+        # were tagged 失能: the limit is a ceiling at read time, not only when tuning writes it.
+        ceiling = cls.for_person(disabled=disabled).no_activity_h
+        if config.no_activity_h > ceiling:
+            config = replace(config, no_activity_h=ceiling)
+        return config
 
 
 # ------------------------------------------------------------------------------------------- absences
@@ -95,20 +104,29 @@ class Absences:
 
 
 def learn_absences(
-    events: Sequence[Activity], door: str | None, *, until: float | None = None, min_s: float = 20 * 60
+    events: Sequence[Activity],
+    door: str | None,
+    *,
+    until: float | None = None,
+    min_s: float = 20 * 60,
+    return_after_s: float = 2 * HOUR,
 ) -> Absences:
-    """Silences after a front-door firing longer than `min_s`: the person was out."""
+    """Silences after a front-door firing longer than `min_s`: the person was out. A door firing after
+    `return_after_s` without any interior firing is a return, not a departure, and starts no absence."""
     if door is None:
         return Absences()
+    history = [e for e in events if until is None or e.at < until]
     trips = []
-    for last, following in zip(events, events[1:], strict=False):
-        if until is not None and following.at >= until:
-            break
-        if last.sensor == door and following.at - last.at >= min_s:
-            trips.append((hour_of_week(last.at), (following.at - last.at) / HOUR))
-    inside = [e for e in events if until is None or e.at < until]
-    if until is not None and inside and inside[-1].sensor == door and until - inside[-1].at >= min_s:
-        trips.append((hour_of_week(inside[-1].at), (until - inside[-1].at) / HOUR))
+    inside_at: float | None = None
+    for index, last in enumerate(history):
+        returned = last.sensor == door and inside_at is not None and last.at - inside_at >= return_after_s
+        if last.sensor != door:
+            inside_at = last.at
+        if last.sensor != door or returned:
+            continue
+        following = history[index + 1].at if index + 1 < len(history) else until
+        if following is not None and following - last.at >= min_s:
+            trips.append((hour_of_week(last.at), (following - last.at) / HOUR))
     return Absences(tuple(trips))
 
 

@@ -22,6 +22,7 @@ from zhizhi.sensors.models.events import (
     TicketStatus,
     UnknownDevice,
 )
+from zhizhi.sensors.models.tuning import ThresholdChange, TuningParameter, TuningStatus
 
 __all__ = [
     "Alarm",
@@ -43,7 +44,10 @@ __all__ = [
     "SensorEvent",
     "Source",
     "TicketKind",
+    "ThresholdChange",
     "TicketStatus",
+    "TuningParameter",
+    "TuningStatus",
     "UnknownDevice",
     "Watch",
 ]

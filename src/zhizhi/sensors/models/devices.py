@@ -119,6 +119,7 @@ class Installation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    removed_reason = models.CharField(_("why removed"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("installation")

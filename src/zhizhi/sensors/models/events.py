@@ -26,11 +26,14 @@ class SensorEvent(models.Model):
     """传感事件 — one normalised event, append-only, unique by its dedup key (so redelivery is harmless)."""
 
     id = models.BigAutoField(primary_key=True)
-    device = models.ForeignKey("sensors.Device", on_delete=models.PROTECT, related_name="events")
+    # no index on device alone: (device, at) serves it, and each index is written per event (ingestion)
+    device = models.ForeignKey(
+        "sensors.Device", on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
     at = models.DateTimeField(_("time"))
     received_at = models.DateTimeField(_("received"))
-    dedup_key = models.CharField(max_length=64, unique=True)
+    dedup_key = models.CharField(max_length=64)  # unique: Meta.constraints (no varchar_pattern_ops twin)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.MQTT)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
@@ -39,6 +42,7 @@ class SensorEvent(models.Model):
         verbose_name_plural = _("sensor events")
         ordering = ["device", "at", "id"]
         indexes = [models.Index(fields=["device", "at"], name="sensorevent_device_at")]
+        constraints = [models.UniqueConstraint(fields=["dedup_key"], name="sensorevent_dedup_key")]
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"

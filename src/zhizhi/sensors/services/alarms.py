@@ -245,12 +245,12 @@ def resolve_alarm(actor: Any, alarm: Alarm, outcome: str, note: str = "") -> Ala
     """Close the alarm with its outcome; a false alarm must say why (kept to tune the thresholds)."""
     _require_actor(actor, alarm)
     if outcome not in Outcome.values:
-        raise InvalidInput(f"outcome must be one of {', '.join(Outcome.values)}", field="outcome")
+        raise InvalidInput(_("Choose the outcome."), field="outcome")
     note = str(note or "").strip()
     if outcome == Outcome.FALSE_ALARM and not note:
-        raise InvalidInput("say why it was a false alarm", field="note")
+        raise InvalidInput(_("Say why it was a false alarm."), field="note")
     if len(note) > 500:
-        raise InvalidInput("note is longer than 500 characters", field="note")
+        raise InvalidInput(_("At most 500 characters."), field="note")
     now = clock.now()
     with transaction.atomic():
         alarm = Alarm.objects.select_for_update().get(pk=alarm.pk)
@@ -263,4 +263,16 @@ def resolve_alarm(actor: Any, alarm: Alarm, outcome: str, note: str = "") -> Ala
         alarm.save()
         _log(alarm, "resolved", now, actor=actor, note=f"{outcome}: {note}")
         audit.record(actor, AuditAction.UPDATE, obj=alarm, summary=f"resolved sensor alarm: {outcome}")
+    _propose_tuning(alarm)
     return alarm
+
+
+def _propose_tuning(alarm: Alarm) -> None:
+    """The outcome is evidence for the person's thresholds (services.tuning); a failure there never undoes
+    the resolution."""
+    from zhizhi.sensors.services import tuning
+
+    try:
+        tuning.propose(Watch.objects.select_related("resident").get(pk=alarm.watch_id), [alarm.kind])
+    except Exception:  # noqa: BLE001 - the proposal is retried by tuning.propose_all
+        log.exception("could not propose thresholds after sensor alarm %s", alarm.pk)

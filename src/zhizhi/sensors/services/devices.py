@@ -7,6 +7,8 @@ import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from zhizhi.areas.models import Dwelling
 from zhizhi.core import audit, clock
@@ -14,7 +16,15 @@ from zhizhi.core.errors import Conflict, Forbidden, InvalidInput
 from zhizhi.core.models import AuditAction
 from zhizhi.core.permissions import in_scope
 from zhizhi.core.roles import Role
-from zhizhi.sensors.models import Device, DeviceKind, Gateway, GatewayKind, Installation, UnknownDevice
+from zhizhi.sensors.models import (
+    Device,
+    DeviceKind,
+    Gateway,
+    GatewayKind,
+    Installation,
+    UnknownDevice,
+    Watch,
+)
 
 MANAGING_ROLES = frozenset({Role.ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
 
@@ -75,6 +85,9 @@ def register_device(
         raise InvalidInput("vendor_id is required (at most 64 characters)", field="vendor_id")
     if kind not in DeviceKind.values:
         raise InvalidInput(f"kind must be one of {', '.join(DeviceKind.values)}", field="kind")
+    friendly_name = str(friendly_name or "").strip()
+    if len(friendly_name) > 128:
+        raise InvalidInput(_("At most 128 characters."), field="friendly_name")
     require_manage(actor, dwelling.area_code if dwelling else "")
     now = clock.now()
     try:
@@ -92,49 +105,129 @@ def register_device(
                 _install(actor, device, dwelling, now)
             if residents:
                 device.residents.set(residents)
-            audit.record(actor, AuditAction.CREATE, obj=device, summary=f"device {device.friendly_name}")
+            where = f" at {dwelling.address}" if dwelling is not None else ""
+            audit.record(
+                actor, AuditAction.CREATE, obj=device, summary=f"device {device.friendly_name}{where}"
+            )
+            seen = UnknownDevice.objects.filter(identifier__in={vendor_id, device.friendly_name})
+            if gateway is not None:
+                seen = seen.filter(gateway_name=gateway.name)
+            seen.update(bound_device=device)
     except IntegrityError as exc:
-        raise Conflict("a device with this vendor id or name exists", field="vendor_id") from exc
-    UnknownDevice.objects.filter(identifier__in={vendor_id, device.friendly_name}).update(bound_device=device)
+        raise Conflict(_("A device with this vendor id or name exists."), field="vendor_id") from exc
     return device
 
 
-def _install(actor: Any, device: Device, dwelling: Dwelling, now) -> None:
+def residents_of(dwelling: Dwelling) -> list:
+    """The residents living at a dwelling: an active residence there, or it is their home."""
+    from zhizhi.people.models import Resident, ResidentStatus
+
+    return list(
+        Resident.objects.filter(
+            Q(residences__dwelling=dwelling) | Q(home=dwelling), status=ResidentStatus.ACTIVE
+        )
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _install(actor: Any, device: Device, dwelling: Dwelling, now, note: str = "") -> None:
     device.dwelling, device.area_code, device.active = dwelling, dwelling.area_code, True
     device.save(update_fields=["dwelling", "area_code", "active"])
     Installation.objects.create(
-        device=device,
-        dwelling=dwelling,
-        installed_at=now,
-        installed_by=actor if getattr(actor, "pk", None) else None,
+        device=device, dwelling=dwelling, installed_at=now, installed_by=_user(actor), note=note[:200]
     )
+
+
+def _watched(device: Device) -> set[int]:
+    """Watches of the residents bound to a device (refreshed after the binding changes)."""
+    return set(Watch.objects.filter(resident__sensor_devices=device).values_list("pk", flat=True))
+
+
+def _refresh_later(watch_ids: set[int]) -> None:
+    """After commit, recompute the next possible alarm of the people whose devices changed."""
+
+    def run() -> None:
+        from zhizhi.sensors.services.watch import refresh
+
+        for watch in Watch.objects.filter(pk__in=watch_ids).select_related("resident"):
+            refresh(watch)
+
+    if watch_ids:
+        transaction.on_commit(run)
+
+
+def _clean_note(note: str, field: str, *, required: bool = False) -> str:
+    note = str(note or "").strip()
+    if required and not note:
+        raise InvalidInput(_("Say why."), field=field)
+    if len(note) > 200:
+        raise InvalidInput(_("At most 200 characters."), field=field)
+    return note
 
 
 def install_device(actor: Any, device: Device, dwelling: Dwelling, note: str = "") -> Device:
+    """Install (or move, "rebind") a device at a dwelling: the open installation ends, a new one starts,
+    and the device is bound to the residents living there. The actor must manage both places."""
+    if dwelling is None:
+        raise InvalidInput(_("Choose a dwelling."), field="dwelling")
     require_manage(actor, dwelling.area_code)
+    if device.area_code and device.active:
+        require_manage(actor, device.area_code)
+    note = _clean_note(note, "note")
     with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        before = {"dwelling": device.dwelling_id, "active": device.active}
+        touched = _watched(device)
         now = clock.now()
-        if device.dwelling_id and device.active:
-            _remove(actor, device, now)
-        _install(actor, device, dwelling, now)
-        audit.record(actor, AuditAction.UPDATE, obj=device, summary=f"installed at {dwelling}")
+        _remove(actor, device, now, _("moved to %(address)s") % {"address": dwelling.address})
+        _install(actor, device, dwelling, now, note)
+        residents = residents_of(dwelling)
+        device.residents.set(residents)
+        touched |= _watched(device)
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            obj=device,
+            summary=f"installed {device.friendly_name} at {dwelling.address}",
+            changes=audit.diff(before, {"dwelling": dwelling.pk, "active": True})
+            | {"residents": [r.pk for r in residents]},
+        )
+    _refresh_later(touched)
     return device
 
 
-def _remove(actor: Any, device: Device, now) -> None:
+def _remove(actor: Any, device: Device, now, reason: str = "") -> None:
     Installation.objects.filter(device=device, removed_at__isnull=True).update(
-        removed_at=now, removed_by=actor if getattr(actor, "pk", None) else None
+        removed_at=now, removed_by=_user(actor), removed_reason=reason[:200]
     )
 
 
-def remove_device(actor: Any, device: Device, note: str = "") -> Device:
+def remove_device(actor: Any, device: Device, note: str = "", *, reason_required: bool = False) -> Device:
+    """Take a device out of service: its installation ends with the reason and nobody is bound to it."""
     require_manage(actor, device.area_code)
+    note = _clean_note(note, "reason", required=reason_required)
     with transaction.atomic():
-        _remove(actor, device, clock.now())
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        if not device.active:
+            raise Conflict(_("The device is not installed."), field="status")
+        touched = _watched(device)
+        _remove(actor, device, clock.now(), note)
         device.active = False
         device.save(update_fields=["active"])
         device.residents.clear()
-        audit.record(actor, AuditAction.UPDATE, obj=device, summary=f"removed {note}"[:255])
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            obj=device,
+            summary=f"removed {device.friendly_name}: {note}"[:255],
+            changes={"active": ["True", "False"]},
+        )
+    _refresh_later(touched)
     return device
 
 
@@ -144,18 +237,55 @@ def bind_residents(actor: Any, device: Device, residents: list) -> Device:
         if device.area_code and not resident.area_code.startswith(device.area_code[:12]):
             raise InvalidInput(f"{resident} does not live in this device's community", field="residents")
     with transaction.atomic():
+        touched = _watched(device)
         device.residents.set(residents)
+        touched |= _watched(device)
         audit.record(actor, AuditAction.UPDATE, obj=device, summary=f"bound to {len(residents)} resident(s)")
+    _refresh_later(touched)
     return device
 
 
-def bind_unknown(actor: Any, unknown: UnknownDevice, **fields) -> Device:
-    """Register a device from the unknown-devices list (its name as the friendly name)."""
+def bind_unknown(
+    actor: Any,
+    unknown: UnknownDevice,
+    *,
+    vendor_id: str = "",
+    friendly_name: str = "",
+    kind: str = DeviceKind.DOOR,
+    dwelling: Dwelling | None = None,
+    is_entrance: bool = True,
+    report_interval_h: float = 25.0,
+) -> Device:
+    """Register a device from the unknown-devices list, installed at `dwelling` and bound to the residents
+    living there (one transaction). What identifies its messages is kept: a Zigbee2MQTT device is matched by
+    its topic name, so its friendly name is the identifier; a vendor gateway's device by its vendor id, so
+    that is the identifier and the friendly name is free."""
     gateway = Gateway.objects.filter(name=unknown.gateway_name).first()
-    return register_device(
-        actor,
-        vendor_id=fields.pop("vendor_id", unknown.identifier),
-        friendly_name=unknown.identifier,
-        gateway=gateway,
-        **fields,
-    )
+    http = gateway is not None and gateway.kind == GatewayKind.HTTP
+    if http:
+        vendor_id, friendly_name = unknown.identifier, str(friendly_name or "").strip() or unknown.identifier
+    else:
+        vendor_id, friendly_name = str(vendor_id or "").strip() or unknown.identifier, unknown.identifier
+    if len(friendly_name) > 128:
+        raise InvalidInput(_("At most 128 characters."), field="friendly_name")
+    if dwelling is not None:
+        require_manage(actor, dwelling.area_code)
+    with transaction.atomic():
+        row = UnknownDevice.objects.select_for_update().filter(pk=unknown.pk).first()
+        if row is None or row.bound_device_id is not None:
+            raise Conflict(_("This device has been bound already."), field="unknown")
+        device = register_device(
+            actor,
+            vendor_id=vendor_id,
+            friendly_name=friendly_name,
+            gateway=gateway,
+            kind=kind,
+            dwelling=dwelling,
+            residents=residents_of(dwelling) if dwelling is not None else (),
+            is_entrance=is_entrance,
+            report_interval_h=report_interval_h,
+        )
+        row.bound_device = device
+        row.save(update_fields=["bound_device"])
+    _refresh_later(_watched(device))
+    return device

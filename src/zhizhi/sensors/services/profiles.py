@@ -9,7 +9,14 @@ import datetime as dt
 from typing import Any
 
 from zhizhi.core import clock
-from zhizhi.sensors.detection.baseline import MODES, Baseline, BaselineSettings, learn, pool
+from zhizhi.sensors.detection.baseline import (
+    MODES,
+    PRIOR_SILENCES_PER_DAY,
+    Baseline,
+    BaselineSettings,
+    learn,
+    pool,
+)
 from zhizhi.sensors.detection.detector import Profile
 from zhizhi.sensors.detection.events import Activity, local_seconds
 from zhizhi.sensors.detection.rules import Absences, learn_absences
@@ -33,6 +40,7 @@ def dump(profile: Profile) -> dict:
             "hazard": {m: list(baseline.hazard[m]) for m in MODES},
             "days": baseline.days,
             "bed": baseline.bed,
+            "per_day": baseline.per_day,
         },
     }
 
@@ -50,6 +58,7 @@ def load(data: dict | None, door: str | None, interior: bool = True) -> Profile:
             days=stored.get("days", 0.0),
             settings=BaselineSettings(),
             bed=stored.get("bed"),
+            per_day=stored.get("per_day", PRIOR_SILENCES_PER_DAY),
         )
     trips = tuple((int(h), float(d)) for h, d in data.get("absences", []))
     away = bool(data.get("away_mode", True)) and interior
@@ -95,7 +104,8 @@ def _similar_prior(watch: Watch, learned: dict[int, dict]) -> dict | None:
 
 
 def learn_all(now: dt.datetime | None = None) -> int:
-    """Relearn every watched person's profile (nightly). Returns how many were learned."""
+    """Relearn every watched person's profile (nightly) and refresh the threshold proposals from alarm
+    outcomes. Returns how many profiles were learned."""
     from zhizhi.sensors.services.watch import refresh
 
     now = now or clock.now()
@@ -107,4 +117,7 @@ def learn_all(now: dt.datetime | None = None) -> int:
         Watch.objects.filter(pk=watch.pk).update(profile=data, learned_at=now)
         watch.profile = learned[watch.pk] = data
         refresh(watch)
+    from zhizhi.sensors.services.tuning import propose_all
+
+    propose_all(now)  # outcomes → threshold proposals (services.tuning), with the nightly relearning
     return len(watches)

@@ -85,9 +85,12 @@ def detector_for(watch: Watch, devices: list[Device] | None = None) -> tuple[Det
     seen = [d for d in devices if d.last_activity_at is not None]
     if seen:
         last = max(seen, key=lambda d: d.last_activity_at)
-        detector.observe(
-            Activity(local_seconds(last.last_activity_at, TZ), last.friendly_name, bool(last.contact_open))
-        )
+        inside = [d for d in seen if not d.is_entrance]
+        # The latest interior firing first: a door firing long after it is someone coming back.
+        order = [max(inside, key=lambda d: d.last_activity_at)] if inside else []
+        for device in [d for d in order if d is not last] + [last]:
+            at = local_seconds(device.last_activity_at, TZ)
+            detector.observe(Activity(at, device.friendly_name, bool(device.contact_open)))
         for d in seen:
             if d.is_entrance and d.contact_open:
                 detector.open_doors[d.friendly_name] = local_seconds(d.last_activity_at, TZ)

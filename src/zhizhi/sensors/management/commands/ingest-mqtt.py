@@ -33,8 +33,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--client-id", default=env("ZHIZHI_MQTT_CLIENT_ID", f"zhizhi-ingest-{socket.gethostname()}")
         )
-        parser.add_argument("--batch", type=int, default=500, help="messages per transaction")
-        parser.add_argument("--max-wait", type=float, default=0.05, help="seconds to fill a batch")
+        parser.add_argument("--batch", type=int, default=2000, help="most messages per transaction")
+        parser.add_argument(
+            "--max-wait", type=float, default=0.2, help="seconds a message may wait for its batch to fill"
+        )
+        parser.add_argument(
+            "--receive-maximum",
+            type=int,
+            default=65535,
+            help="unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum, 1–65535)",
+        )
         parser.add_argument("--session-expiry", type=int, default=7 * 86400, help="seconds")
         parser.add_argument(
             "--check-interval",
@@ -56,6 +64,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["batch"] < 1:
             raise CommandError("--batch must be at least 1")
+        if not 1 <= options["receive_maximum"] <= 65535:
+            raise CommandError("--receive-maximum must be from 1 to 65535")
         logging.getLogger("zhizhi.sensors").setLevel(
             logging.INFO if options["verbosity"] > 1 else logging.WARNING
         )
@@ -66,6 +76,7 @@ class Command(BaseCommand):
             client_id=options["client_id"],
             batch_size=options["batch"],
             max_wait_s=options["max_wait"],
+            receive_maximum=options["receive_maximum"],
             session_expiry_s=options["session_expiry"],
             check_interval_s=options["check_interval"],
             run_checks=not options["no_checks"],

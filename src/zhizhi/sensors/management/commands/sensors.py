@@ -38,7 +38,12 @@ class Command(BaseCommand):
         _log_arguments(ev)
         ev.add_argument("--json", action="store_true", help="print JSON objects only")
         ev.add_argument("--sweep", action="store_true", help="one line per sensitivity setting first")
-        ev.add_argument("--alpha", type=float, default=RuleConfig.alpha, help="baseline level")
+        ev.add_argument(
+            "--alpha",
+            type=float,
+            default=RuleConfig.alpha,
+            help="baseline level (for a home with 6 silences a day)",
+        )
         ev.add_argument("--cuts", type=int, default=200, help="emergency moments (at least 100)")
         ev.add_argument("--seed", type=int, default=DEFAULT_SEED)
         rp = sub.add_parser("replay", help="publish a log as Zigbee2MQTT messages")
