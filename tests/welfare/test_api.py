@@ -34,8 +34,9 @@ def test_a_bad_rule_is_a_400_with_line_column_and_caret(client, sun, programmes)
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid_rule" and error["field"] == "rule"
+    # the message is in the request's language (zh-hans by default); the position does not depend on it
     assert error["position"] | {} == {
-        "message": "unknown fact 'agee'; did you mean 'age'?",
+        "message": "未知的数据项“agee”；是不是要写“age”？",
         "line": 2,
         "column": 3,
         "start": 16,
@@ -43,6 +44,15 @@ def test_a_bad_rule_is_a_400_with_line_column_and_caret(client, sun, programmes)
         "excerpt": "  agee < 90",
         "caret": "  ^^^^",
     }
+    english = as_user(client, sun).post(
+        f"{API}/rules/check",
+        {"source": "age >= 60 and\n  agee < 90"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    position = english.json()["error"]["position"]
+    assert position["message"] == "unknown fact 'agee'; did you mean 'age'?"
+    assert position | {"message": None} == error["position"] | {"message": None}
 
 
 def test_a_formula_is_checked_as_a_number(client, sun, programmes):

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
+from zhizhi.welfare import facts
 from zhizhi.welfare.models import Programme
+from zhizhi.welfare.rules import RuleError, Type, check
 from zhizhi.welfare.views.programmes import marked
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +37,19 @@ def test_a_posted_error_is_underlined_in_the_editor_and_the_excerpt(client, sun,
     assert 'aria-invalid="true"' in page
     # the caret counts 低保 as two columns each
     assert '<span class="rule-caret">' + " " * 24 + "^^^^</span>" in page
+    # the message is the one the rule language gives in the page's language (zh-hans), not English
+    with translation.override("zh-hans"), pytest.raises(RuleError) as caught:
+        check(rule, facts.vocabulary())
+    assert "tagz" in caught.value.message and not caught.value.message.startswith("unknown")
+    assert f"<strong>{escape(caught.value.message)}</strong>" in page
+
+
+def test_the_facts_table_names_types_in_the_pages_language(client, sun, programmes):
+    client.force_login(sun)
+    page = client.get(reverse("welfare:programme_detail", args=["aged"])).content.decode()
+    with translation.override("zh-hans"):
+        tags = str(Type.TAGS.label)
+    assert tags != Type.TAGS.value and f"<td>{tags}</td>" in page
 
 
 def test_the_live_check_answers_with_a_fragment(client, sun, frozen_clock):
@@ -68,8 +85,6 @@ def test_the_fragment_keeps_the_pages_scope(client, personas, advisors, frozen_c
 
 
 def test_marked_cuts_multiline_rules_at_the_culprit():
-    from zhizhi.welfare.rules import RuleError
-
     source = "age >= 70\nand bogus > 1"
     error = RuleError("unknown fact", source, 14, 19)
     cut = marked(error)

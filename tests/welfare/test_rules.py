@@ -1,8 +1,9 @@
-"""The eligibility rule language on its own, pure Python: parse, check, evaluate, explain, errors."""
+"""The eligibility rule language on its own: parse, check, evaluate, explain, errors (in English and Chinese)."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from zhizhi.welfare.rules import RuleError, Type, Vocabulary, check, evaluate, explain, matches, parse
 from zhizhi.welfare.rules import nodes as n
@@ -141,8 +142,20 @@ def test_explanation_of_a_failed_rule_marks_the_failing_clause():
 
 
 def test_explanation_says_unknown_for_missing_income():
-    lines = explain(check("income < 1000", V), AUNT | {"income": None}).lines()
+    with translation.override("en"):
+        lines = explain(check("income < 1000", V), AUNT | {"income": None}).lines()
     assert lines == ["? income < 1000  (income = unknown)"]
+
+
+def test_explanation_values_are_in_the_active_language():
+    rule = check("income < 1000 and chronic_illness", V)
+    with translation.override("zh-hans"):
+        step = explain(rule, AUNT | {"income": None})
+        assert step.children[0].lines() == ["? income < 1000  (income = 未知)"]
+        assert step.children[1].lines() == ["✓ chronic_illness  (chronic_illness = 是)"]
+        assert step.as_dict()["children"][1]["facts"] == {"chronic_illness": "是"}
+    with translation.override("en"):
+        assert explain(rule, AUNT).children[1].lines() == ["✓ chronic_illness  (chronic_illness = yes)"]
 
 
 # --- errors point at the position ---------------------------------------------------------------------------
@@ -175,7 +188,7 @@ def test_explanation_says_unknown_for_missing_income():
     ],
 )
 def test_a_bad_rule_gets_an_error_pointing_at_the_position(source, message, line, column):
-    with pytest.raises(RuleError) as caught:
+    with translation.override("en"), pytest.raises(RuleError) as caught:
         check(source, V)
     error = caught.value
     assert message in error.message
@@ -183,8 +196,93 @@ def test_a_bad_rule_gets_an_error_pointing_at_the_position(source, message, line
     assert error.as_dict()["line"] == line
 
 
+@pytest.mark.parametrize(
+    ("source", "expected", "start", "end"),
+    [
+        ("agee >= 80", "未知的数据项“agee”；是不是要写“age”？", 0, 4),
+        ('age >= 60 and "低宝" in tags', "未知的标签“低宝”", 14, 18),
+        ("age >= ", "规则提前结束", 7, 8),
+        ('age >= "八十"', "无法将数字与文本比较", 0, 11),
+        ("age + 1", "资格规则应为条件（是/否），实际为数字", 0, 7),
+        ("age >= 60 and\nliving_alone and\nincome < foo", "未知的数据项“foo”", 40, 43),
+        ("age >= 60 and 3", "and 两边的每一项应为是/否值，实际为数字", 14, 15),
+        ("(age > 1", "此处应有右括号“)”，却是规则末尾", 8, 9),
+    ],
+)
+def test_under_chinese_a_bad_rule_gets_a_chinese_error_at_the_same_position(source, expected, start, end):
+    with translation.override("zh-hans"), pytest.raises(RuleError) as caught:
+        check(source, V)
+    error = caught.value
+    assert expected in error.message
+    assert (error.start, error.end) == (start, end)
+    with translation.override("en"), pytest.raises(RuleError) as english:
+        check(source, V)
+    assert english.value.message != error.message
+    assert english.value.as_dict() | {"message": None} == error.as_dict() | {"message": None}
+    assert str(error).splitlines()[0].endswith(f"（第 {error.line} 行第 {error.column} 列）")
+
+
+def test_every_rule_error_message_is_translated_to_chinese():
+    """No message of the rule language stays English under zh-hans (each is in the welfare catalogue)."""
+    sources = [
+        "age >= ",
+        "agee >= 80",
+        "zzzzzz >= 80",
+        'age >= 60 and "低宝" in tags',
+        "age = 80",
+        "age ＝ 80",
+        "age > 1 > 0",
+        "age > 1 living_alone",
+        "(age > 1",
+        "min(age, 1",
+        "age in [1, 2",
+        '"abc',
+        "tags == 1",
+        "[1] == 1",
+        'age >= "八十"',
+        "age + 1",
+        "age >= 60 &&",
+        "age / 0 > 1",
+        'sex < "F"',
+        "80age > 1",
+        "age in tags",
+        "age in 3",
+        "[]",
+        "[age] == 1",
+        '[1, "a"] == 1',
+        'age in ["a"]',
+        "sqrt(age) > 1",
+        "min(age) > 1",
+        "min(age, true) > 1",
+        "if age > 1 then 2 > 1 else false",
+        'if age > 1 then 2 else "a"',
+        "if age > 1 then 2",
+        "if age then 1 else 2",
+        "not in tags",
+        "age not 3",
+        "-sex > 1",
+        "sex + 1 > 1",
+        "1 + sex > 1",
+        "not age",
+        "age > 1 or 2",
+        "age €",
+        "",
+        "a" * 5000,
+        "(" * 200 + "true" + ")" * 200,
+    ]
+    for source in sources:
+        with translation.override("zh-hans"), pytest.raises(RuleError) as caught:
+            check(source, V)
+        message = caught.value.message
+        english = [
+            w for w in ("must", "cannot", "unknown", "expected", "unexpected", "the rule") if w in message
+        ]
+        assert not english, f"{source!r}: {message}"
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message), f"{source!r}: {message}"
+
+
 def test_the_caret_sits_under_the_culprit_even_after_chinese_characters():
-    with pytest.raises(RuleError) as caught:
+    with translation.override("en"), pytest.raises(RuleError) as caught:
         check('"独居" in 标签 and 年令 > 80', V)
     error = caught.value
     assert error.line_text == '"独居" in 标签 and 年令 > 80'
@@ -198,9 +296,9 @@ def test_the_caret_sits_under_the_culprit_even_after_chinese_characters():
 
 
 def test_a_deeply_nested_rule_is_refused_not_a_crash():
-    with pytest.raises(RuleError, match="nests too deeply"):
+    with translation.override("en"), pytest.raises(RuleError, match="nests too deeply"):
         check("(" * 200 + "true" + ")" * 200, V)
-    with pytest.raises(RuleError, match="nests too deeply"):
+    with translation.override("en"), pytest.raises(RuleError, match="nests too deeply"):
         check("not " * 200 + "true", V)
 
 
@@ -217,6 +315,10 @@ def test_the_rule_package_imports_no_django():
     code = (
         "import sys, zhizhi.welfare.rules as r; "
         "r.check('age >= 80', r.Vocabulary.standard()); "
+        "error = None\n"
+        "try: r.check('agee >= 80', r.Vocabulary.standard())\n"
+        "except r.RuleError as exc: error = exc\n"
+        "assert error.message.startswith(\"unknown fact 'agee'\"), error.message  # English without Django\n"
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,4 +1,5 @@
-"""The eligibility rule language: pure Python, no eval, no Django.
+"""The eligibility rule language: pure Python, no eval, no Django (messages are translated through Django's
+gettext when Django is set up, in the active language; English otherwise: see `i18n`).
 
     from zhizhi.welfare.rules import Vocabulary, check, explain, matches
     rule = check('age >= 80 and "独居" in tags', Vocabulary.standard(tags))

@@ -1,8 +1,14 @@
-"""Rule errors that point at the place in the rule text: line, column and a caret under the culprit."""
+"""Rule errors that point at the place in the rule text: line, column and a caret under the culprit.
+
+The message is translated where the error is raised (gettext, in the active language: the request's), so a
+RuleError carries text ready to show; its position (start, end, line, column) does not depend on the language.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+
+from zhizhi.welfare.rules.i18n import gettext as _
 
 
 def _width(text: str) -> int:
@@ -42,7 +48,13 @@ class RuleError(ValueError):
         return " " * _width(before) + "^" * max(1, _width(culprit))
 
     def pretty(self) -> str:
-        return f"{self.message} (line {self.line}, column {self.column})\n{self.line_text}\n{self.caret}"
+        # Translators: a rule error followed by where it is in the rule text.
+        where = _("%(message)s (line %(line)s, column %(column)s)") % {
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+        }
+        return f"{where}\n{self.line_text}\n{self.caret}"
 
     def as_dict(self) -> dict:
         return {

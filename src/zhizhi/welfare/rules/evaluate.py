@@ -14,6 +14,7 @@ from typing import Any
 
 from zhizhi.welfare.rules import nodes as n
 from zhizhi.welfare.rules.check import Rule
+from zhizhi.welfare.rules.i18n import pgettext
 
 Value = Any  # int | float | str | bool | frozenset[str] | None
 
@@ -142,12 +143,13 @@ class Step:
 
 
 def show(value: Value) -> str:
+    """A fact's value as staff read it, in the active language (unknown, yes/no, no tags)."""
     if value is None:
-        return "unknown"
+        return pgettext("rule value", "unknown")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return pgettext("rule value", "yes") if value else pgettext("rule value", "no")
     if isinstance(value, frozenset | set):
-        return "、".join(sorted(value)) or "none"
+        return "、".join(sorted(value)) or pgettext("rule value", "none")
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)

@@ -6,13 +6,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from zhizhi.welfare.rules.i18n import pgettext_lazy
+
 
 class Type(StrEnum):
+    """The type of a value; the value is the stable (English) identifier the API publishes."""
+
     NUMBER = "number"
     TEXT = "text"
     BOOL = "yes/no"
     TAGS = "set of tags"
     LIST = "list"
+
+    @property
+    def label(self) -> str:
+        """The type's name in the active language: "number" in English, 数字 in Chinese."""
+        return str(TYPE_NAMES[self])
+
+    @property
+    def plural(self) -> str:
+        """Several values of the type: "numbers" in English (only numbers, texts and yes/no are listed)."""
+        return str(TYPE_PLURALS.get(self, TYPE_NAMES[self]))
+
+
+TYPE_NAMES = {
+    Type.NUMBER: pgettext_lazy("rule type", "number"),
+    Type.TEXT: pgettext_lazy("rule type", "text"),
+    Type.BOOL: pgettext_lazy("rule type", "yes/no"),
+    Type.TAGS: pgettext_lazy("rule type", "set of tags"),
+    Type.LIST: pgettext_lazy("rule type", "list"),
+}
+TYPE_PLURALS = {
+    Type.NUMBER: pgettext_lazy("rule type", "numbers"),
+    Type.TEXT: pgettext_lazy("rule type", "texts"),
+    Type.BOOL: pgettext_lazy("rule type", "yes/no values"),
+}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ import dataclasses
 
 from zhizhi.welfare.rules import nodes as n
 from zhizhi.welfare.rules.errors import RuleError
+from zhizhi.welfare.rules.i18n import gettext as _
+from zhizhi.welfare.rules.i18n import gettext_noop
 from zhizhi.welfare.rules.tokens import Kind, Token, tokenize
 
 COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=")
@@ -31,7 +33,9 @@ MAX_LENGTH = 4000
 class Parser:
     def __init__(self, source: str):
         if len(source) > MAX_LENGTH:
-            raise RuleError(f"a rule may be at most {MAX_LENGTH} characters long", source, MAX_LENGTH)
+            raise RuleError(
+                _("a rule may be at most %(max)s characters long") % {"max": MAX_LENGTH}, source, MAX_LENGTH
+            )
         self.source = source
         self.tokens = tokenize(source)
         self.i = 0
@@ -63,30 +67,43 @@ class Parser:
         return RuleError(message, self.source, token.start, token.end)
 
     def describe(self, token: Token) -> str:
-        return "the end of the rule" if token.kind == Kind.EOF else f"'{token.text}'"
+        """What was found instead, for a message: the token quoted, or the end of the rule (translated)."""
+        if token.kind == Kind.EOF:
+            return _("the end of the rule")
+        # Translators: a piece of the rule text (a word, an operator) quoted inside an error message.
+        return _("'%(token)s'") % {"token": token.text}
 
     def expect_op(self, op: str, what: str) -> Token:
+        """The operator `op`, or an error naming `what` (a message marked with gettext_noop)."""
         if not self.at_op(op):
-            raise self.error(f"expected {what} '{op}', found {self.describe(self.tok)}")
+            # Translators: what is "a closing bracket" …, op the bracket, found what stands there instead.
+            message = _("expected %(what)s '%(op)s', found %(found)s")
+            raise self.error(message % {"what": _(what), "op": op, "found": self.describe(self.tok)})
         return self.advance()
 
     # --- grammar ------------------------------------------------------------------------------------------
 
     def parse(self) -> n.Node:
         if self.at(Kind.EOF):
-            raise self.error("the rule is empty")
+            raise self.error(_("the rule is empty"))
         node = self.expr()
         if not self.at(Kind.EOF):
             token = self.tok
-            hint = " (a comparison does not chain; join two with 'and')" if token.text in COMPARE_OPS else ""
-            hint = hint or (" (join conditions with 'and' or 'or')" if token.kind != Kind.OP else "")
-            raise self.error(f"unexpected {self.describe(token)}{hint}")
+            if token.text in COMPARE_OPS:
+                hint = _(" (a comparison does not chain; join two with 'and')")
+            elif token.kind != Kind.OP:
+                hint = _(" (join conditions with 'and' or 'or')")
+            else:
+                hint = ""
+            # Translators: found is what stands there ('x' or "the end of the rule"); hint may be empty.
+            message = _("unexpected %(found)s%(hint)s")
+            raise self.error(message % {"found": self.describe(token), "hint": hint})
         return node
 
     def expr(self) -> n.Node:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error("the rule nests too deeply")
+            raise self.error(_("the rule nests too deeply"))
         try:
             if self.at_keyword("if"):
                 return self.if_expr()
@@ -98,12 +115,16 @@ class Parser:
         start = self.advance().start
         condition = self.or_expr()
         if not self.at_keyword("then"):
-            raise self.error(f"expected 'then' after the condition of 'if', found {self.describe(self.tok)}")
+            raise self.error(
+                _("expected 'then' after the condition of 'if', found %(found)s")
+                % {"found": self.describe(self.tok)}
+            )
         self.advance()
         then = self.expr()
         if not self.at_keyword("else"):
             raise self.error(
-                f"expected 'else' (an 'if' needs both branches), found {self.describe(self.tok)}"
+                _("expected 'else' (an 'if' needs both branches), found %(found)s")
+                % {"found": self.describe(self.tok)}
             )
         self.advance()
         otherwise = self.expr()
@@ -132,7 +153,7 @@ class Parser:
             start = self.advance().start
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise self.error("the rule nests too deeply")
+                raise self.error(_("the rule nests too deeply"))
             operand = self.not_expr()
             self.depth -= 1
             return n.Not(start, operand.end, operand)
@@ -153,7 +174,7 @@ class Parser:
             right = self.sum()
             return n.Member(left.start, right.end, left, right, negated)
         if negated:
-            raise self.error("expected 'in' after 'not'")
+            raise self.error(_("expected 'in' after 'not'"))
         return left
 
     def sum(self) -> n.Node:
@@ -177,7 +198,7 @@ class Parser:
             start = self.advance().start
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise self.error("the rule nests too deeply")
+                raise self.error(_("the rule nests too deeply"))
             operand = self.unary()
             self.depth -= 1
             if isinstance(operand, n.Num):
@@ -205,15 +226,20 @@ class Parser:
         if token.kind == Kind.OP and token.text == "(":
             self.advance()
             inner = self.expr()
-            close = self.expect_op(")", "a closing bracket")
+            close = self.expect_op(")", gettext_noop("a closing bracket"))
             return _with_span(inner, token.start, close.end)
         if token.kind == Kind.OP and token.text == "[":
             return self.list_literal()
         if token.kind == Kind.EOF:
-            raise self.error("the rule ends too early; a value or a fact is missing")
+            raise self.error(_("the rule ends too early; a value or a fact is missing"))
         if token.kind == Kind.KEYWORD:
-            raise self.error(f"'{token.text}' cannot stand here; a value or a fact is missing before it")
-        raise self.error(f"unexpected {self.describe(token)}; a value or a fact is missing")
+            raise self.error(
+                _("'%(keyword)s' cannot stand here; a value or a fact is missing before it")
+                % {"keyword": token.text}
+            )
+        raise self.error(
+            _("unexpected %(found)s; a value or a fact is missing") % {"found": self.describe(token)}
+        )
 
     def call(self, name: Token) -> n.Node:
         self.advance()  # (
@@ -223,25 +249,25 @@ class Parser:
             while self.at_op(","):
                 self.advance()
                 args.append(self.expr())
-        close = self.expect_op(")", "a closing bracket of the call")
+        close = self.expect_op(")", gettext_noop("a closing bracket of the call"))
         return n.Call(name.start, close.end, name.text, tuple(args))
 
     def list_literal(self) -> n.Node:
         open_ = self.advance()
         items: list[n.Node] = []
         if self.at_op("]"):
-            raise self.error("a list needs at least one value")
+            raise self.error(_("a list needs at least one value"))
         while True:
             item = self.unary()
             if not isinstance(item, n.Num | n.Str | n.Bool):
                 raise RuleError(
-                    "a list holds plain values (numbers or texts)", self.source, item.start, item.end
+                    _("a list holds plain values (numbers or texts)"), self.source, item.start, item.end
                 )
             items.append(item)
             if not self.at_op(","):
                 break
             self.advance()
-        close = self.expect_op("]", "a closing bracket of the list")
+        close = self.expect_op("]", gettext_noop("a closing bracket of the list"))
         return n.ListOf(open_.start, close.end, tuple(items))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from zhizhi.welfare.rules.errors import RuleError
+from zhizhi.welfare.rules.i18n import gettext as _
 
 
 class Kind(StrEnum):
@@ -50,7 +51,7 @@ def _number(source: str, i: int) -> tuple[Token, int]:
             j += 1
     if j < len(source) and (source[j].isalpha() or source[j] == "_"):
         raise RuleError(
-            "a number cannot run into a name; put a space or an operator between", source, i, j + 1
+            _("a number cannot run into a name; put a space or an operator between"), source, i, j + 1
         )
     text = source[i:j]
     value: int | float = float(text) if is_float else int(text)
@@ -63,7 +64,10 @@ def _string(source: str, i: int) -> tuple[Token, int]:
     newline = source.find("\n", i + 1)
     if j < 0 or (0 <= newline < j):
         raise RuleError(
-            f"this text has no closing quote {closing}", source, i, (newline if newline >= 0 else len(source))
+            _("this text has no closing quote %(quote)s") % {"quote": closing},
+            source,
+            i,
+            (newline if newline >= 0 else len(source)),
         )
     text = source[i + 1 : j]
     return Token(Kind.STRING, text, i, j + 1, text), j + 1
@@ -84,17 +88,19 @@ def _operator(source: str, i: int) -> tuple[Token, int]:
     if ch in ALIASES:
         op = ALIASES[ch]
         if op == "=":
-            raise RuleError("use == to compare", source, i, i + 1)
+            raise RuleError(_("use == to compare"), source, i, i + 1)
         return Token(Kind.OP, op, i, i + 1), i + 1
     for op in OPERATORS:
         if source.startswith(op, i):
             return Token(Kind.OP, op, i, i + len(op)), i + len(op)
     if ch == "=":
-        raise RuleError("use == to compare (a single = assigns nothing here)", source, i, i + 1)
+        raise RuleError(_("use == to compare (a single = assigns nothing here)"), source, i, i + 1)
     if ch in "&|!":
         word = {"&": "and", "|": "or", "!": "not"}[ch]
-        raise RuleError(f"write '{word}' instead of '{ch}'", source, i, i + 1)
-    raise RuleError(f"unexpected character {ch!r}", source, i, i + 1)
+        # Translators: word is and/or/not, a keyword of the rule language; char is &, | or !.
+        message = _("write '%(word)s' instead of '%(char)s'")
+        raise RuleError(message % {"word": word, "char": ch}, source, i, i + 1)
+    raise RuleError(_("unexpected character %(char)s") % {"char": repr(ch)}, source, i, i + 1)
 
 
 def tokenize(source: str) -> list[Token]:
