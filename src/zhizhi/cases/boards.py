@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 
@@ -97,7 +97,11 @@ def my_units(actor: Any) -> tuple[list[HandlingUnit], set[int]]:
     mine = unit_ids_of(actor)
     prefix = area_prefix(actor)
     area_role = CASE_SCOPE.get(actor.role) == AREA and prefix is not None
-    units = [u for u in unit_choices(actor) if u.pk in mine or (area_role and u.area_code.startswith(prefix))]
+    units = [
+        u
+        for u in unit_choices(actor)
+        if u.pk in mine or (area_role and prefix is not None and u.area_code.startswith(prefix))
+    ]
     units.sort(key=lambda u: (u.pk not in mine, level_rank(u.level), u.area_code, u.name))
     return units, {u.pk for u in units if u.pk in mine}
 
@@ -371,7 +375,7 @@ def add_routing_rule(
             f"priority must be between {RULE_PRIORITY[0]} and {RULE_PRIORITY[1]}", field="priority"
         )
     note = note.strip()
-    if len(note) > RoutingRule._meta.get_field("note").max_length:
+    if len(note) > cast(int, RoutingRule._meta.get_field("note").max_length):  # a CharField: has one
         raise InvalidInput("the note is too long", field="note")
     with transaction.atomic():
         rule = add_rule(cat, prefix, target, priority=rank, note=note)

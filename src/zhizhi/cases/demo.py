@@ -84,13 +84,16 @@ DESCRIPTIONS = {
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("阿姨", "师傅", "大爷", "女士", "先生")
-LEVEL_ROLES = {
+LEVEL_ROLES: dict[str, Role] = {
     UnitLevel.COMMUNITY: Role.COMMUNITY_STAFF,
     UnitLevel.STREET: Role.STREET_DEPT_STAFF,
     UnitLevel.DISTRICT: Role.DISTRICT_DEPT_STAFF,
     UnitLevel.CITY: Role.CITY_STAFF,
 }
-NAMED_STAFF = {UnitType.SANITATION: ("laozhou", "老周"), UnitType.ENFORCEMENT: ("xiaoliu", "执法员小刘")}
+NAMED_STAFF: dict[str, tuple[str, str]] = {
+    UnitType.SANITATION: ("laozhou", "老周"),
+    UnitType.ENFORCEMENT: ("xiaoliu", "执法员小刘"),
+}
 OFFICE_DAY_MIN = 450  # minutes of office time in a working day (08:30–12:00, 13:30–17:30)
 
 
@@ -288,7 +291,7 @@ class Walker:
 
     def delay(self, case: Case) -> dt.timedelta:
         """Working time until the next action: a share of the step's limit, now and then more than it."""
-        step = {
+        steps: dict[str, str] = {
             CaseStatus.RECEIVED: "register",
             CaseStatus.REGISTERED: "dispatch",
             CaseStatus.DISPATCHED: "sign",
@@ -296,7 +299,8 @@ class Walker:
             CaseStatus.IN_HANDLING: "handle",
             CaseStatus.HANDLED: "verify",
             CaseStatus.VERIFIED: "close",
-        }.get(case.status)
+        }
+        step = steps.get(case.status)
         if step is None:  # closed: the revisit comes a day or two later
             return dt.timedelta(minutes=self.rng.uniform(60, 2 * OFFICE_DAY_MIN))
         limit = _limit_minutes(case.category, step)
@@ -342,7 +346,8 @@ class Walker:
         return None
 
     def _handle(self, case: Case) -> str:
-        member = self.cast.staff.get(case.current_unit_id) or self.cast.dispatcher
+        # a case with no unit (None) gets the dispatcher
+        member = self.cast.staff.get(case.current_unit_id) or self.cast.dispatcher  # type: ignore[arg-type]
         if case.status == CaseStatus.DISPATCHED:
             services.accept_case(member, case.pk)
             return "accept"
@@ -521,5 +526,5 @@ def _event(
         return None, None
     stats.actions[done] = stats.actions.get(done, 0) + 1
     case = Case.objects.select_related("current_unit").get(pk=ref)
-    unit = f" → {case.current_unit.name}" if case.current_unit_id and done in ("dispatch", "escalate") else ""
+    unit = f" → {case.current_unit.name}" if case.current_unit and done in ("dispatch", "escalate") else ""
     return ref, f"{done:<9} {case.number} {case.get_status_display()}{unit}"

@@ -45,7 +45,8 @@ class TagAdmin(admin.ModelAdmin):
         return request.user.is_superuser or request.user.role == Role.ADMIN
 
     has_add_permission = has_delete_permission = lambda self, request, obj=None: (  # noqa: E731
-        request.user.is_superuser or request.user.role == Role.ADMIN
+        # the admin serves only logged-in staff, never AnonymousUser
+        request.user.is_superuser or request.user.role == Role.ADMIN  # type: ignore[union-attr]
     )
 
 

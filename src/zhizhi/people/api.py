@@ -265,4 +265,5 @@ def download_export(request, job_id: int):
     job = queries.access_export_job(request.user, job_id, with_file=True)
     if job.status != ExportStatus.DONE:
         raise Conflict(f"export {job_id} is {job.status}", field="status")
+    assert job.file is not None  # a finished export has its file
     return xlsx_response(bytes(job.file), job.filename)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, Subquery
+from django.db.models.expressions import BaseExpression
 
 SHORT = 2
 
@@ -66,7 +67,7 @@ class EqualsAny(Expression):
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, field: str, array: Expression):
+    def __init__(self, field: str, array: BaseExpression):
         super().__init__()
         self.target = F(field)
         self.array = array

@@ -7,7 +7,7 @@ only when a whole value is revealed (services.reveal_resident) or exported by a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -19,6 +19,16 @@ from zhizhi.core.roles import CODE_LENGTH, AreaLevel
 from zhizhi.people.expressions import code_scope, in_array, name_contains
 from zhizhi.people.models import Contact, ExportJob, Household, Residence, Resident, Tag
 from zhizhi.people.search import KeyKind, parse_query
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class MemberCount(TypedDict):
+    """The annotation of `search_households` (for type checking)."""
+
+    member_count: int
+
 
 # Columns a list needs; the encrypted ID number and phone are never loaded for lists.
 LIST_FIELDS = (
@@ -140,8 +150,8 @@ def _match_key(qs: QuerySet[Resident], q: str | None, actor: Any) -> QuerySet[Re
         matches = name_contains("name", key.value)
         if len(key.value) >= ADDRESS_MIN_CHARS:
             homes = Dwelling.objects.filter(code_scope("area_code", area_prefix(actor) or ""))
-            homes = homes.filter(address__contains=key.value).order_by().values("id")
-            matches |= in_array("home_id", homes)
+            home_ids = homes.filter(address__contains=key.value).order_by().values("id")
+            matches |= in_array("home_id", home_ids)
         return qs.filter(matches)
     return qs
 
@@ -277,7 +287,7 @@ def contacts_of(resident: Resident) -> QuerySet[Contact]:
 
 def search_households(
     actor: Any, q: str | None = None, *, community: str | None = None, grid: str | None = None
-) -> QuerySet[Household]:
+) -> QuerySet[WithAnnotations[Household, MemberCount]]:
     """Households in scope whose number or standard address contains `q`, with their member count."""
     qs = households_for(actor)
     text = (q or "").strip()

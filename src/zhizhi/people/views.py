@@ -202,6 +202,7 @@ def export_download(request, pk: int):
     job = queries.access_export_job(request.user, pk, with_file=True)
     if job.status != ExportStatus.DONE:
         raise Http404(_("This export is not ready."))
+    assert job.file is not None  # a finished export has its file
     response = HttpResponse(bytes(job.file), content_type=excel.XLSX)
     response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
     return response

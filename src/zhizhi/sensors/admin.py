@@ -74,7 +74,16 @@ class ThresholdChangeAdmin(ScopedAdmin):
     """The record of tuning decisions; changed only through the tuning pages, never here."""
 
     scope_field = "watch__area_code"
-    list_display = ("proposed_at", "watch", "parameter", "before", "after", "status", "decided_by", "automatic")
+    list_display = (
+        "proposed_at",
+        "watch",
+        "parameter",
+        "before",
+        "after",
+        "status",
+        "decided_by",
+        "automatic",
+    )
     list_filter = ("status", "parameter", "automatic")
     date_hierarchy = "proposed_at"
 

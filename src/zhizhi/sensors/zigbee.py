@@ -183,7 +183,8 @@ def reading_from_dict(
     key = message_key(gateway, name, stamp, raw)
     # the usual door report (a boolean contact, an integer linkquality, nothing else) without the checks'
     # function calls; anything else goes through them (same results, same reasons)
-    contact, linkquality = get("contact"), get("linkquality")
+    contact = get("contact")
+    linkquality: Any = get("linkquality")  # Any: mypy does not narrow on the `__class__ is int` test below
     if (
         (contact is True or contact is False)
         and linkquality.__class__ is int

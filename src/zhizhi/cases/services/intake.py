@@ -8,10 +8,10 @@ import functools
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection
-from django.db.models import F, FloatField, Value
+from django.db.models import F, Field, FloatField, Value
 
 from zhizhi.areas import spatial
 from zhizhi.areas.models import Area
@@ -387,13 +387,14 @@ def nearby_open_cases(
         )
         for c in rows:
             c.category = category
-        near = [(geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows]
+        # the box in the WHERE clause leaves out cases with no lat/lon
+        near = [(geo.distance_m(lat, lon, cast(float, c.lat), cast(float, c.lon)), c) for c in rows]
         return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
     d_lat = F("lat") - Value(float(lat), output_field=FloatField())
     d_lon = (F("lon") - Value(float(lon), output_field=FloatField())) * Value(
         stretch, output_field=FloatField()
     )
-    rows = (
+    candidates = (
         Case.objects.filter(
             category=category,
             status__in=OPEN_STATUSES,
@@ -407,8 +408,8 @@ def nearby_open_cases(
         .annotate(near=d_lat * d_lat + d_lon * d_lon)
         .order_by("near", "pk")
     )
-    rows = list(rows.select_related("category", "current_unit")[:limit])
-    near = [(geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows]
+    rows = list(candidates.select_related("category", "current_unit")[:limit])
+    near = [(geo.distance_m(lat, lon, cast(float, c.lat), cast(float, c.lon)), c) for c in rows]
     return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
 
 
@@ -418,7 +419,7 @@ def _lean_nearby_sql(vendor: str) -> str:
     building it through the ORM cost more than running it."""
     q = connection.ops.quote_name
     meta = Case._meta
-    col = {name: q(meta.get_field(name).column) for name in LEAN_FIELDS}
+    col = {name: q(cast(Field, meta.get_field(name)).column) for name in LEAN_FIELDS}
     statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
     near = (
         f"(({col['lat']} - %s) * ({col['lat']} - %s) + ({col['lon']} - %s) * ({col['lon']} - %s) * %s * %s)"

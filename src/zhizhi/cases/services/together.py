@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import AutoField, Model
@@ -58,7 +59,7 @@ def _insert_sql(rows: Sequence[Model], returning: bool) -> tuple[str, tuple]:
     sql = _sql_cache.get(shape)
     if sql is None:
         query = InsertQuery(model)
-        query.insert_values(fields, rows, raw=False)
+        query.insert_values(fields, cast(list[Model], rows), raw=False)  # stubs: list; any sequence will do
         compiler = query.get_compiler(connection=connection)
         compiler.returning_fields = [opts.pk] if returning else None
         [(sql, built)] = compiler.as_sql()
@@ -78,7 +79,8 @@ def insert_together(parent: Model, children: Sequence[Children]) -> Model:
             parent.save(force_insert=True)
             for group in children:
                 _link(group, parent.pk, parent.pk, str(parent.pk))
-                saved = type(group.rows[0]).objects.bulk_create(group.rows)
+                model = type(group.rows[0])
+                saved = model.objects.bulk_create(group.rows)  # type: ignore[attr-defined]  # has `objects`
                 group.ids = [r.pk for r in saved]
     return parent
 

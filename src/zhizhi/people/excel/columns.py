@@ -17,16 +17,16 @@ RESIDENT_EXPORT_COLUMNS = (*RESIDENT_COLUMNS, SEX, BIRTH, ADDRESS)
 HOUSEHOLD_COLUMNS = (HOUSEHOLD, KIND, HOME, HEAD_ID)
 HOUSEHOLD_EXPORT_COLUMNS = (*HOUSEHOLD_COLUMNS, HEAD_NAME, ADDRESS, MEMBERS)
 
-RELATION_LABELS = {
+RELATION_LABELS: dict[str, str] = {
     "业主": Residence.Relation.OWNER,
     "租户": Residence.Relation.TENANT,
     "家庭成员": Residence.Relation.FAMILY,
     "集体": Residence.Relation.COLLECTIVE,
 }
-RELATION_NAMES = {v: k for k, v in RELATION_LABELS.items()}
-KIND_LABELS = {"家庭户": Household.Kind.FAMILY, "集体户": Household.Kind.COLLECTIVE}
-KIND_NAMES = {v: k for k, v in KIND_LABELS.items()}
-SEX_NAMES = {Sex.MALE: "男", Sex.FEMALE: "女"}
+RELATION_NAMES: dict[str, str] = {v: k for k, v in RELATION_LABELS.items()}
+KIND_LABELS: dict[str, str] = {"家庭户": Household.Kind.FAMILY, "集体户": Household.Kind.COLLECTIVE}
+KIND_NAMES: dict[str, str] = {v: k for k, v in KIND_LABELS.items()}
+SEX_NAMES: dict[str, str] = {Sex.MALE: "男", Sex.FEMALE: "女"}
 TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 

@@ -43,6 +43,7 @@ def check_household_rows(actor: Any, sheet: Sheet) -> list[HouseholdRow]:
         {r.get(HOUSEHOLD, "") for _, r in sheet.rows},
         {id_hash(r.get(HEAD_ID, "")) for _, r in sheet.rows},
     )
+    seen: dict[str, int]  # household number → first row
     errors, seen, clean = Errors(), {}, []
     for row, record in sheet.rows:
         before = len(errors.items)

@@ -60,6 +60,7 @@ def check_resident_rows(actor: Any, sheet: Sheet) -> list[ResidentRow]:
         {r.get(HOUSEHOLD, "") for _, r in sheet.rows},
         {id_hash(r.get(ID_NUMBER, "")) for _, r in sheet.rows},
     )
+    seen: dict[str, int]  # ID number → first row
     errors, seen, clean = Errors(), {}, []
     new_households: dict[str, Dwelling | None] = {}
     for row, record in sheet.rows:
@@ -153,6 +154,7 @@ def _write_residents(actor: Any, rows: list[ResidentRow], filename: str) -> Impo
             Residence.objects.filter(resident=resident, dwelling=item.home).update(relation=item.relation)
         resident.save()
         if item.household_number and resident.relation_to_head == services.HEAD_RELATION:
+            assert resident.household_id is not None  # set above from the household number
             Household.objects.filter(pk=resident.household_id).update(head=resident)
         if item.tags is not None:
             tag_links[resident.pk] = item.tags

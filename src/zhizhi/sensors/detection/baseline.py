@@ -24,7 +24,7 @@ pseudo-hours of exposure — so a new home starts on the prior and becomes its o
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from zhizhi.sensors.detection.events import HOUR, Activity, hour_of_week
@@ -253,7 +253,7 @@ def _shrink(endings: list[float], exposure: list[float], prior: Sequence[float],
 def fit(
     gaps: Sequence[Gap],
     days: float,
-    prior: dict[str, Sequence[float]] | None = None,
+    prior: Mapping[str, Sequence[float]] | None = None,
     settings: BaselineSettings | None = None,
 ) -> Baseline:
     """Hazards per mode from the silences of the learning history, shrunk (see `_shrink`)."""
@@ -282,7 +282,7 @@ def learn(
     door: str | None,
     *,
     until: float | None = None,
-    prior: dict[str, Sequence[float]] | None = None,
+    prior: Mapping[str, Sequence[float]] | None = None,
     settings: BaselineSettings | None = None,
 ) -> Baseline:
     """Learn a home's baseline. A home whose only sensor is the front door has no away mode (a firing of the

@@ -127,9 +127,9 @@ class Detector:
             out.append(Alarm(since + hours * HOUR, AlarmKind.NOT_BACK, episode))
         baseline = self.profile.baseline
         if self.config.use_baseline and baseline is not None:
-            at = baseline.deadline(self.mode, since, baseline.level(self.config.alpha), horizon_s)
-            if at is not None:
-                out.append(Alarm(at, AlarmKind.IMPROBABLE_SILENCE, episode))
+            due = baseline.deadline(self.mode, since, baseline.level(self.config.alpha), horizon_s)
+            if due is not None:
+                out.append(Alarm(due, AlarmKind.IMPROBABLE_SILENCE, episode))
         return out
 
     def next_alarm(self, after: float | None = None, exclude: set | frozenset = frozenset()) -> Alarm | None:

@@ -119,7 +119,9 @@ def _targets(alarm: Alarm, step: str) -> list[tuple[str, str, str, Any]]:
     if step == LadderStep.ELDER:
         return [("elder", resident.name, resident.phone or "", None)]
     if step == LadderStep.FAMILY:
-        out = [("advisor", _name(u), "", u) for u in links.advisors_of(resident)]
+        out: list[tuple[str, str, str, Any]] = [
+            ("advisor", _name(u), "", u) for u in links.advisors_of(resident)
+        ]
         out += [(c.kind, c.name, c.phone or "", None) for c in links.family_of(resident)]
         return out
     return [("grid_worker", _name(u), "", u) for u in links.grid_workers_of(resident)]
@@ -128,14 +130,15 @@ def _targets(alarm: Alarm, step: str) -> list[tuple[str, str, str, Any]]:
 def _queue_contacts(alarm: Alarm, step: str, now: dt.datetime) -> None:
     where = alarm.detail.get("address", "")
     names = {"name": alarm.resident.name, "kind": alarm.get_kind_display(), "where": where}
-    text = {
+    texts: dict[str, str] = {
         LadderStep.ELDER: _(
             "Zhizhi: your door sensor shows something unusual. Please call back to say you are safe."
         ),
         LadderStep.FAMILY: _("Door-sensor alarm for %(name)s (%(kind)s): please get in touch and confirm.")
         % names,
         LadderStep.VISIT: _("Please visit %(name)s at %(where)s: door-sensor alarm (%(kind)s).") % names,
-    }[step]
+    }
+    text = texts[step]
     rows = [
         ContactAttempt(
             alarm=alarm,
@@ -215,7 +218,8 @@ def advance_ladders(now: dt.datetime | None = None) -> int:
             alarm.save(update_fields=["step", "next_step_at"])
             _log(alarm, "escalated", now, note=alarm.get_step_display())
             _queue_contacts(alarm, step, now)
-            transaction.on_commit(lambda pk=pk: send_contacts(Alarm.objects.filter(pk=pk)))
+            # the default argument binds this iteration's pk; mypy cannot infer such a lambda's type
+            transaction.on_commit(lambda pk=pk: send_contacts(Alarm.objects.filter(pk=pk)))  # type: ignore[misc]
         moved += 1
     return moved
 

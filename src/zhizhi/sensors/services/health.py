@@ -56,7 +56,7 @@ def gateway_state_changed(gateway: Gateway, now: dt.datetime) -> None:
 
 def _problems(device: Device, now: dt.datetime) -> dict[str, str]:
     """kind → detail for every health problem the device has now."""
-    out = {}
+    out: dict[str, str] = {}
     silent_for = now - device.last_seen_at if device.last_seen_at else now - device.created_at
     if silent_for > dt.timedelta(hours=device.report_interval_h):
         out[TicketKind.SILENT] = f"silent for {silent_for.total_seconds() / 3600:.0f} h"

@@ -122,8 +122,10 @@ def _store(readings: list[tuple[Inbound, zigbee.Reading]], report: IngestReport)
         if reading.kind == zigbee.BRIDGE:
             _bridge(reading, report)
             continue
-        key = reading.name if item.source == Source.HTTP else (reading.gateway, reading.name)
-        device = by_vendor.get(key) if item.source == Source.HTTP else by_name.get(key)
+        if item.source == Source.HTTP:
+            device = by_vendor.get(reading.name)
+        else:
+            device = by_name.get((reading.gateway, reading.name))
         if device is None:
             previous = unknown.get((reading.gateway, reading.name), (item, 0))[1]
             unknown[(reading.gateway, reading.name)] = (item, previous + 1)

@@ -85,6 +85,7 @@ def learn_profile(watch: Watch, prior: dict | None = None, now: dt.datetime | No
     door = entrance.friendly_name if entrance else None
     events = activities(devices, now - HISTORY, now)
     until = local_seconds(now, TZ)
+    baseline: Baseline | None  # None below: too little history
     baseline = learn(events, door, until=until, prior=prior)
     if prior is None and baseline.days < MIN_OWN_DAYS:
         baseline = None  # too little history of their own and no similar homes to lean on yet
@@ -99,8 +100,8 @@ def _similar_prior(watch: Watch, learned: dict[int, dict]) -> dict | None:
         for pk, data in learned.items()
         if pk != watch.pk and data and data.get("community") == community
     ]
-    others = [b for b in others if b is not None and b.days >= 14]
-    return pool(others) if len(others) >= MIN_SIMILAR else None
+    usable = [b for b in others if b is not None and b.days >= 14]
+    return pool(usable) if len(usable) >= MIN_SIMILAR else None
 
 
 def learn_all(now: dt.datetime | None = None) -> int:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import cast
 
 import orjson
 from django.db import connection
+from django.db.models import Field
 
 from zhizhi.sensors.models import Device, Gateway, SensorEvent
 
@@ -104,7 +106,7 @@ def lock_devices(names: set[tuple[str, str]], vendor_ids: set[str]) -> list[Devi
     if not names and not vendor_ids:
         return []
     device, gateway = _q(Device._meta.db_table), _q(Gateway._meta.db_table)
-    columns = ", ".join(f"d.{_q(Device._meta.get_field(f).column)}" for f in STATE_FIELDS)
+    columns = ", ".join(f"d.{_q(cast(Field, Device._meta.get_field(f)).column)}" for f in STATE_FIELDS)
     pg = connection.vendor == "postgresql"
     params: list = []
 
@@ -205,7 +207,7 @@ def save_states(states: list[DeviceState]) -> None:
     if not states:
         return
     table = _q(Device._meta.db_table)
-    columns = [Device._meta.get_field(f).column for f in STATE_FIELDS]
+    columns = [cast(Field, Device._meta.get_field(f)).column for f in STATE_FIELDS]  # all concrete fields
     with _cursor() as cursor:
         if connection.vendor == "postgresql":
             _stage(

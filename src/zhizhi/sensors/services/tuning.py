@@ -137,7 +137,7 @@ def suggest(
     default = float(getattr(RuleConfig.for_person(disabled=disabled), knob.parameter))
     real = [r for r in rows if r[1] == Outcome.HOSPITAL]
     false = [r for r in rows if r[1] == Outcome.FALSE_ALARM]
-    evidence = {
+    evidence: dict[str, Any] = {
         "alarms": [r[0] for r in rows],
         "real": len(real),
         "false": len(false),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -82,18 +82,20 @@ def detector_for(watch: Watch, devices: list[Device] | None = None) -> tuple[Det
     door = entrance.friendly_name if entrance else None
     profile = profiles.load(watch.profile, door, interior=any(not d.is_entrance for d in devices))
     detector = Detector(profile, config_of(watch))
-    seen = [d for d in devices if d.last_activity_at is not None]
+    seen = [d for d in devices if d.last_activity_at is not None]  # so each has a datetime below
     if seen:
-        last = max(seen, key=lambda d: d.last_activity_at)
+        last = max(seen, key=lambda d: cast(dt.datetime, d.last_activity_at))
         inside = [d for d in seen if not d.is_entrance]
         # The latest interior firing first: a door firing long after it is someone coming back.
-        order = [max(inside, key=lambda d: d.last_activity_at)] if inside else []
+        order = [max(inside, key=lambda d: cast(dt.datetime, d.last_activity_at))] if inside else []
         for device in [d for d in order if d is not last] + [last]:
-            at = local_seconds(device.last_activity_at, TZ)
+            at = local_seconds(cast(dt.datetime, device.last_activity_at), TZ)
             detector.observe(Activity(at, device.friendly_name, bool(device.contact_open)))
         for d in seen:
             if d.is_entrance and d.contact_open:
-                detector.open_doors[d.friendly_name] = local_seconds(d.last_activity_at, TZ)
+                detector.open_doors[d.friendly_name] = local_seconds(
+                    cast(dt.datetime, d.last_activity_at), TZ
+                )
     return detector, devices
 
 
@@ -148,6 +150,7 @@ def check_due(now: dt.datetime | None = None) -> list[Alarm]:
     raised: list[Alarm] = []
     due = Watch.objects.filter(enabled=True, next_check_at__lte=now).values_list("pk", "next_check_at")
     for pk, seen in list(due[:1000]):
+        assert seen is not None  # next_check_at <= now: not NULL
         if not _claim(pk, seen):
             continue
         watch = Watch.objects.select_related("resident").get(pk=pk)
