@@ -109,7 +109,7 @@ def nearby(request, category: str, lat: float, lon: float, crs: str = "wgs84"):
 
 @router.get("/notifications", response=list[NotificationOut])
 def my_notifications(request, unread: bool = False, limit: int = 50):
-    qs = queries.notifications_for(request.user)
+    qs = queries.notifications_for(request.user).select_related(None)  # the answer names the case by id only
     if unread:
         qs = qs.filter(read_at__isnull=True)
     return [notification_out(n) for n in qs[: max(1, min(limit, PAGE_MAX))]]
