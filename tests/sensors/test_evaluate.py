@@ -65,6 +65,14 @@ def test_a_regular_home_raises_no_false_alarm_and_catches_every_emergency():
     assert 0 < result.detection_delay_h_median < 12
 
 
+def test_every_emergency_is_counted_once_by_where_the_person_was():
+    result = evaluate(homebody(28), DOOR, cuts=100)
+    counts = result.as_dict()["by_mode"]
+    assert sum(v["emergencies"] for v in counts.values()) == result.emergencies
+    assert set(counts) <= {"home", "bed", "away"}
+    assert all(v["delay_h_median"] is not None for v in counts.values())
+
+
 def test_at_least_100_emergencies_are_drawn():
     assert evaluate(homebody(14), DOOR, cuts=10).emergencies == 100
 

@@ -38,6 +38,8 @@ class Evaluation:
     false_alarms: int
     person_days: float
     alpha: float
+    # Where the person was when the emergency struck (the detector's mode at the cut): median delay and count.
+    by_mode: tuple[tuple[str, float | None, int], ...] = ()
 
     def as_dict(self) -> dict:
         def r(value):
@@ -52,6 +54,9 @@ class Evaluation:
             "false_alarms": self.false_alarms,
             "person_days": round(self.person_days, 2),
             "alpha": self.alpha,
+            "by_mode": {
+                mode: {"delay_h_median": r(median), "emergencies": n} for mode, median, n in self.by_mode
+            },
         }
 
 
@@ -63,7 +68,11 @@ def split_moment(events: Sequence[Activity]) -> float:
 
 
 def emergency_delays(
-    detector: Detector, events: Sequence[Activity], cuts: Sequence[float], horizon_h: float
+    detector: Detector,
+    events: Sequence[Activity],
+    cuts: Sequence[float],
+    horizon_h: float,
+    modes: list[str] | None = None,
 ) -> list[float | None]:
     """Delay in hours for each (sorted) cut; None where nothing fired within the horizon.
 
@@ -80,6 +89,8 @@ def emergency_delays(
             detector.observe(queue[position])
             position += 1
         _raise_until(detector, alarmed, cut)
+        if modes is not None:
+            modes.append(detector.mode)
         alarm = detector.next_alarm(after=cut, exclude=alarmed)
         if alarm is None or alarm.at - cut > horizon_h * HOUR:
             delays.append(None)
@@ -122,8 +133,14 @@ def evaluate(
 
     rng = random.Random(seed)
     moments = sorted(rng.uniform(split, end) for _ in range(max(cuts, 100)))
-    delays = emergency_delays(primed.copy(), testing, moments, horizon_h)
+    modes: list[str] = []
+    delays = emergency_delays(primed.copy(), testing, moments, horizon_h, modes)
     found = sorted(d for d in delays if d is not None)
+    by_mode = []
+    for mode in sorted(set(modes)):
+        here = [d for d, m in zip(delays, modes, strict=True) if m == mode]
+        caught = [d for d in here if d is not None]
+        by_mode.append((mode, statistics.median(caught) if caught else None, len(here)))
     person_days = (end - split) / DAY
     return Evaluation(
         detection_delay_h_median=statistics.median(found) if found else None,
@@ -134,6 +151,7 @@ def evaluate(
         false_alarms=false_alarms,
         person_days=person_days,
         alpha=config.alpha,
+        by_mode=tuple(by_mode),
     )
 
 
