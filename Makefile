@@ -33,6 +33,7 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src/zhizhi
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Regenerate the zh_Hans catalogue from the sources (developers only; needs GNU gettext).

@@ -1,6 +1,6 @@
 """Indicators at scale on PostgreSQL: one street-year and one district-month, computed from the transitions.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/indicators.py [--quick] [--keep]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/indicators.py [--quick] [--keep] [--reuse]
 
 Creates a throwaway database (`zhizhi_bench_indicators`) with the district of benchmarks/worklist.py (10
 streets × 10 communities × 5 grids with their handling units). Cases are COPYed in (a year of them) and each
@@ -13,10 +13,13 @@ closed cases, and the facts close_case stamps on each CLOSE row (about 9 transit
   1. street_year_s — a street's own database, as a street deployment runs: 60,000 cases of one street over
      the last 365 days (5,000 with --quick), its 10 communities and 19 units;
   2. district_month_s — 1,000,000 cases in all (60,000 with --quick): the whole district over the last
-     30 days, its 10 streets and ~200 units; and, for the record, the same street-year again inside this
-     district database (street_year_in_district_db_s), where the street's rows are a tenth of the table.
+     30 days, its 10 streets and ~200 units; and the same street-year again inside this district database
+     (street_year_in_district_db_s, under 1 s too: a district or city deployment answers a street's year),
+     where the street's rows are a tenth of the table and spread through it.
 
-Drops the database unless --keep. Ends with one line of JSON:
+Drops the database unless --keep; --keep also keeps a copy of the street's database as it was in stage 1
+(`zhizhi_bench_indicators_street`), and --reuse times both kept databases again (migrated to the current
+schema, analysed, the same `now`) instead of loading new ones. Ends with one line of JSON:
     {"street_year_s": …, "district_month_s": …, "cases": …, "transitions": …, …}
 """
 
@@ -34,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from worklist import (  # noqa: E402 — the shared loader
     analyse,
+    bench_url,
     build_world,
+    database_exists,
     drop_database,
     drop_plain_indexes,
     load_cases,
@@ -46,6 +51,7 @@ from worklist import (  # noqa: E402 — the shared loader
 )
 
 BENCH_DB = "zhizhi_bench_indicators"
+STREET_DB = f"{BENCH_DB}_street"  # the street's database of stage 1, kept (--keep) for --reuse
 
 # Per-case pseudo-random numbers in [0, 1) from the id, so the history is the same on every run.
 TIMES = """
@@ -195,6 +201,43 @@ def describe(label: str, median: float, runs: list[float], report) -> None:
         f"{total['satisfaction_rate']:.1%}, {len(report.areas) - 1} areas, {len(report.units)} units")  # fmt: skip
 
 
+def use_database(name: str) -> None:
+    """Point Django's connection at another database of the same server (the next query reconnects)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
+
+
+def copy_database(url: str, source: str, target: str) -> None:
+    """`target` becomes a copy of `source` (no connection to `source` may be open meanwhile)."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(bench_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {target} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {target} TEMPLATE {source}")
+
+
+def remember_now(now: dt.datetime) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (now timestamptz NOT NULL)")
+        cursor.execute("DELETE FROM bench_meta")
+        cursor.execute("INSERT INTO bench_meta VALUES (%s)", [now])
+
+
+def recalled_now() -> dt.datetime:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now FROM bench_meta")
+        (now,) = cursor.fetchone()
+    return now
+
+
 def main() -> int:
     args = parse_args(__doc__.split("\n")[0])
     url = require_postgres("indicators")
@@ -202,34 +245,61 @@ def main() -> int:
     n_street = max(5_000, n * 6 // 100)
     rng = random.Random(args.seed)
     t0 = time.perf_counter()
-    say(f"Creating database {BENCH_DB} and migrating …" + (f" (quick: {n:,} cases)" if args.quick else ""))
-    setup_django(url, BENCH_DB)
+    reuse = args.reuse and database_exists(url, BENCH_DB) and database_exists(url, STREET_DB)
+    if reuse:
+        say(f"Reusing databases {BENCH_DB} and {STREET_DB} and migrating them …")
+    else:
+        say(
+            f"Creating database {BENCH_DB} and migrating …" + (f" (quick: {n:,} cases)" if args.quick else "")
+        )
+    setup_django(url, BENCH_DB, reuse=reuse)
     try:
+        from django.core.management import call_command
         from django.db import connection
 
         from zhizhi.cases.indicators import Period
-        from zhizhi.cases.models import Case
+        from zhizhi.cases.models import Case, Transition
 
         say("Building the district: 10 streets × 10 communities × 5 grids, units and staff …")
         w = build_world()
-        now = dt.datetime.now(dt.UTC)
         street = w.streets[0]
+        if reuse:
+            if Case.objects.count() != n:
+                raise SystemExit(f"{BENCH_DB} does not hold {n:,} cases: run without --reuse")
+            now = recalled_now()
+        else:
+            now = dt.datetime.now(dt.UTC)
         year = Period(now - dt.timedelta(days=365), now, "365 days")
         month = Period(now - dt.timedelta(days=30), now, "30 days")
 
-        say(f"1. A street's database: {n_street:,} cases of {street.name} over a year, with COPY …")
-        load_cases(w, n_street, now, rng, streets=[street])
-        say("   Deriving their history in the database …")
-        derive_history(1)
-        analyse()
+        if reuse:
+            say(f"1. The street's database ({STREET_DB}) …")
+            use_database(STREET_DB)
+            call_command("migrate", verbosity=0)
+            analyse()
+        else:
+            say(f"1. A street's database: {n_street:,} cases of {street.name} over a year, with COPY …")
+            load_cases(w, n_street, now, rng, streets=[street])
+            say("   Deriving their history in the database …")
+            derive_history(1)
+            analyse()
+            remember_now(now)
         street_s, street_runs, street_report = time_report(street, year, now)
         describe("street-year (street db)", street_s, street_runs, street_report)
 
         rest = n - n_street
-        say(f"2. The district: {rest:,} more cases in the other 9 streets ({n:,} in all) …")
-        load_cases(w, rest, now, rng, streets=w.streets[1:], first_id=n_street + 1)
-        say("   Deriving their history in the database …")
-        transitions = derive_history(n_street + 1)
+        if reuse:
+            say(f"2. The district ({BENCH_DB}) …")
+            use_database(BENCH_DB)
+            transitions = Transition.objects.count()
+        else:
+            if args.keep:
+                say(f"   Keeping a copy of the street's database as {STREET_DB} …")
+                copy_database(url, BENCH_DB, STREET_DB)
+            say(f"2. The district: {rest:,} more cases in the other 9 streets ({n:,} in all) …")
+            load_cases(w, rest, now, rng, streets=w.streets[1:], first_id=n_street + 1)
+            say("   Deriving their history in the database …")
+            transitions = derive_history(n_street + 1)
         analyse()
         t_load = time.perf_counter()
         month_cases = Case.objects.filter(created_at__gte=month.start).count()
@@ -251,6 +321,7 @@ def main() -> int:
             "database_size": size,
             "load_s": round(t_load - t0, 1),
             "quick": args.quick,
+            "reused": reuse,
         }
     finally:
         from django.db import connections
@@ -258,6 +329,7 @@ def main() -> int:
         connections.close_all()
         if not args.keep:
             drop_database(url, BENCH_DB)
+            drop_database(url, STREET_DB)
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 

@@ -1,5 +1,6 @@
 """考核指标 — indicators per handling unit and per area for a period, computed from Transition and Revisit
-rows only (never typed in), aggregated in the database (one GROUP BY query per kind of row).
+rows only (never typed in), aggregated in the database (a few GROUP BY queries per kind of row, served by
+covering indexes: see compute.py).
 
 A period is [start, end) in Asia/Shanghai (a month, a year, or any range). Events count in the period when
 their row's time (`Transition.at`, `Revisit.at`) falls in it. `as_of` (default: now) is when the report is

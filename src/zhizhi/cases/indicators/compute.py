@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -38,46 +39,42 @@ from zhizhi.core.roles import AreaLevel, Role
 
 A = CaseAction
 STAFF_ONLY = {Role.RESIDENT, Role.PROVIDER_STAFF}
+WORK_MEM = "64MB"  # per sort or hash of a report's queries (PostgreSQL)
 
 # ------------------------------------------------------------------------------------------- queries
+#
+# Transitions are read in two passes, so that the large one reads indexes only (PostgreSQL):
+#   * the steps — the rows of the period, aggregated per (group, action) from the columns the covering
+#     indexes carry: transition_case_steps case by case for an area whose cases are a small part of the
+#     table (a street in a district's database: its rows are spread through the table), or the period's
+#     rows by `at` (they lie together, written in time order) for a large area; transition_unitfrom_steps
+#     for units. No table page is read for a street's year;
+#   * the closures — the CLOSE rows from the start of the period up to its end or `as_of`, whichever is
+#     later, with the facts stamped on them (`data`: the table, but about one row in nine).
+# The planner picks the path; the filters are written so that every one of them is open to it.
 
 
-def _rows(qs: QuerySet, period: Period, as_of: dt.datetime) -> QuerySet:
-    """The period's rows, and the closures after it up to `as_of` (for the 结案率 cohort): one pass."""
-    closures = Q(action=A.CLOSE, at__gte=period.start, at__lte=as_of)
-    return qs.filter(Q(at__gte=period.start, at__lt=period.end) | closures)
+def _period(qs: QuerySet, period: Period) -> QuerySet:
+    return qs.filter(at__gte=period.start, at__lt=period.end)
 
 
-def _per_action(period: Period, as_of: dt.datetime, unit: bool) -> dict[str, Any]:
-    """A few aggregates per (group, action): what every metric is summed from (few, simple filters, so the
-    database does little work per row)."""
-    within = Q(at__lt=period.end)
-    started = within & Q(step_started_at__isnull=False)
-    start, end = epoch(period.start), epoch(period.end)
-    closed = Q(action=A.CLOSE, at__lte=as_of)
-    if unit:
-        clean = Q(action=A.CLOSE, data__late_unit=False)
-        cohort = Count(
-            "case_id",
-            distinct=True,
-            filter=closed & Q(data__assigned_at__gte=start, data__assigned_at__lt=end),
-        )
-    else:
-        clean = Q(action=A.CLOSE, data__late=False)
-        cohort = Count(
-            "id",
-            filter=closed & Q(data__first=True, data__registered_at__gte=start, data__registered_at__lt=end),
-        )
-    return {
-        "n": Count("id", filter=within),
-        "timed": Count("id", filter=within & Q(on_time__isnull=False)),
-        "on_time": Count("id", filter=within & Q(on_time=True)),
-        "clean": Count("id", filter=within & clean),
-        "started": Count("id", filter=started),
-        "elapsed": Sum(F("at") - F("step_started_at"), filter=started),
-        "cohort_closed": cohort,
-    }
+def _closures(qs: QuerySet, period: Period, as_of: dt.datetime) -> QuerySet:
+    """The CLOSE rows a report reads: those of the period, and those after it up to `as_of` (the 结案率
+    cohort's closures)."""
+    qs = qs.filter(action=A.CLOSE, at__gte=period.start)
+    return qs.filter(at__lte=as_of) if as_of >= period.end else qs.filter(at__lt=period.end)
 
+
+# What is summed per (group, action) from the step rows: columns of the covering indexes only (COUNT(at),
+# never COUNT(id), which is not in them).
+STARTED = Q(step_started_at__isnull=False)
+STEP_AGGREGATES = {
+    "n": Count("at"),
+    "timed": Count("at", filter=Q(on_time__isnull=False)),
+    "on_time": Count("at", filter=Q(on_time=True)),
+    "started": Count("at", filter=STARTED),
+    "elapsed": Sum(F("at") - F("step_started_at"), filter=STARTED),
+}
 
 # (action, aggregate) → Counts field
 FROM_ACTIONS = {
@@ -98,8 +95,6 @@ FROM_ACTIONS = {
     (A.SUBMIT, "started"): "handling_n",
     (A.SUBMIT, "elapsed"): "handling_s",
     (A.CLOSE, "n"): "closed",
-    (A.CLOSE, "clean"): "closed_on_time",
-    (A.CLOSE, "cohort_closed"): "cohort_closed",
     (A.REWORK, "n"): "rework",
     (A.APPROVE_EXTENSION, "n"): "extended",
 }
@@ -114,15 +109,27 @@ AREA_ONLY = {
 }
 
 
-def _by_action(qs: QuerySet, key: Any, period: Period, as_of: dt.datetime, unit: bool) -> dict[str, dict]:
-    """{group: {Counts field: value}} from one query grouped by (group, action)."""
-    rows = qs.values(group_key=key, act=F("action")).annotate(**_per_action(period, as_of, unit)).order_by()
+def _fields(target: str | Sequence[str]) -> tuple[str, ...]:
+    return (target,) if isinstance(target, str) else tuple(target)
+
+
+# The actions whose rows count for a unit (its index leads with (unit_from, action): one range per pair).
+UNIT_ACTIONS = sorted(
+    {str(action) for (action, _), target in FROM_ACTIONS.items() if set(_fields(target)) - AREA_ONLY}
+)
+# The actions that count for nothing (started, verified, warned, revisited …): left out of an area's steps
+# inside the index scan (a NOT IN, which the index does not seek on: the case's rows are a few anyway).
+UNCOUNTED = sorted(set(A.values) - {action for action, _ in FROM_ACTIONS})
+
+
+def _by_action(qs: QuerySet, key: Any, unit: bool) -> dict[str, dict]:
+    """{group: {Counts field: value}} from one query over the step rows grouped by (group, action)."""
+    rows = qs.values(group_key=key, act=F("action")).annotate(**STEP_AGGREGATES).order_by()
     out: dict[str, dict] = {}
     for row in rows:
         values = out.setdefault(str(row["group_key"]), {})
-        for name in ("n", "timed", "on_time", "clean", "started", "elapsed", "cohort_closed"):
-            fields_ = FROM_ACTIONS.get((row["act"], name), ())
-            for field_ in (fields_,) if isinstance(fields_, str) else fields_:
+        for name in STEP_AGGREGATES:
+            for field_ in _fields(FROM_ACTIONS.get((row["act"], name), ())):
                 if unit and field_ in AREA_ONLY:
                     continue
                 value = row[name]
@@ -131,15 +138,39 @@ def _by_action(qs: QuerySet, key: Any, period: Period, as_of: dt.datetime, unit:
     return out
 
 
-REVISIT_AGGREGATES = {
-    "revisits": Count("id"),
-    "responded": Count("id", filter=Q(responded=True)),
-    "responded_asked": Count("id", filter=Q(responded__isnull=False)),
-    "resolved": Count("id", filter=Q(resolved=True)),
-    "resolved_asked": Count("id", filter=Q(resolved__isnull=False)),
-    "satisfied": Count("id", filter=Q(rating=Satisfaction.SATISFIED)),
-    "basically": Count("id", filter=Q(rating=Satisfaction.BASICALLY)),
-    "unsatisfied": Count("id", filter=Q(rating=Satisfaction.UNSATISFIED)),
+def _closure_aggregates(period: Period, as_of: dt.datetime, unit: bool) -> dict[str, Any]:
+    """按期结案 (closed_on_time: the period's closures with no late row) and the 结案率 cohort's closures
+    (cohort_closed: by `as_of`), from the facts stamped on the CLOSE rows (indicators.stamps)."""
+    within, by_as_of = Q(at__lt=period.end), Q(at__lte=as_of)
+    start, end = epoch(period.start), epoch(period.end)
+    if unit:
+        return {
+            "closed_on_time": Count("at", filter=within & Q(data__late_unit=False)),
+            "cohort_closed": Count(
+                "case_id",
+                distinct=True,
+                filter=by_as_of & Q(data__assigned_at__gte=start, data__assigned_at__lt=end),
+            ),
+        }
+    return {
+        "closed_on_time": Count("at", filter=within & Q(data__late=False)),
+        "cohort_closed": Count(
+            "at",
+            filter=by_as_of
+            & Q(data__first=True, data__registered_at__gte=start, data__registered_at__lt=end),
+        ),
+    }
+
+
+REVISIT_AGGREGATES = {  # COUNT(at), not COUNT(id): the columns of revisit_case_at
+    "revisits": Count("at"),
+    "responded": Count("at", filter=Q(responded=True)),
+    "responded_asked": Count("at", filter=Q(responded__isnull=False)),
+    "resolved": Count("at", filter=Q(resolved=True)),
+    "resolved_asked": Count("at", filter=Q(resolved__isnull=False)),
+    "satisfied": Count("at", filter=Q(rating=Satisfaction.SATISFIED)),
+    "basically": Count("at", filter=Q(rating=Satisfaction.BASICALLY)),
+    "unsatisfied": Count("at", filter=Q(rating=Satisfaction.UNSATISFIED)),
 }
 
 
@@ -150,22 +181,19 @@ def _grouped(qs: QuerySet, key: Any, aggregates: dict[str, Any]) -> dict[str, di
     return {str(row.pop("group_key")): {k[2:]: v for k, v in row.items()} for row in rows}
 
 
-def _in(period: Period, qs: QuerySet) -> QuerySet:
-    return qs.filter(at__gte=period.start, at__lt=period.end)
-
-
 def area_rows(area: Area, period: Period, *, as_of: dt.datetime, config: Config) -> list[Row]:
     """The total of `area`, then one row per child area (communities of a street, streets of a district …);
-    cases located directly at `area` count in the total only. Two queries: transitions, revisits."""
+    cases located directly at `area` count in the total only. Three queries: steps, closures, revisits."""
     children = list(Area.objects.filter(parent=area).order_by("code").values_list("code", "name", "level"))
     length = len(children[0][0]) if children else len(area.code)
     key = Substr("case__area_code", 1, length)
     inside = code_prefix("case__area_code", area.code)
-    transitions = _rows(Transition.objects.filter(inside), period, as_of)
-    revisits = _in(period, Revisit.objects.filter(inside, valid=True))
+    transitions = Transition.objects.filter(inside)
+    revisits = _period(Revisit.objects.filter(inside, valid=True), period)
     grouped: dict[str, Counts] = {}
     for source in (
-        _by_action(transitions, key, period, as_of, unit=False),
+        _by_action(_period(transitions.exclude(action__in=UNCOUNTED), period), key, unit=False),
+        _grouped(_closures(transitions, period, as_of), key, _closure_aggregates(period, as_of, unit=False)),
         _grouped(revisits, key, REVISIT_AGGREGATES),
     ):
         for code, values in source.items():
@@ -182,27 +210,28 @@ def area_rows(area: Area, period: Period, *, as_of: dt.datetime, config: Config)
 
 def unit_rows(units: list[HandlingUnit], period: Period, *, as_of: dt.datetime, config: Config) -> list[Row]:
     """One row per unit: what it did while holding cases (with its closures' cohort), what was assigned to
-    it, and its ratings. Three queries."""
+    it, and its ratings. Four queries."""
     ids = [u.pk for u in units]
-    did = _by_action(
-        _rows(Transition.objects.filter(unit_from_id__in=ids), period, as_of),
-        F("unit_from_id"),
-        period,
-        as_of,
-        unit=True,
-    )
-    received = _grouped(
-        _in(period, Transition.objects.filter(unit_to_id__in=ids, action__in=ASSIGN)),
-        F("unit_to_id"),
-        {"dispatched": Count("id"), "cohort": Count("case_id", distinct=True)},
-    )
-    rated = _grouped(
-        _in(period, Revisit.objects.filter(valid=True, unit_id__in=ids)), F("unit_id"), REVISIT_AGGREGATES
+    did = Transition.objects.filter(unit_from_id__in=ids)
+    key = F("unit_from_id")
+    sources = (
+        _by_action(_period(did.filter(action__in=UNIT_ACTIONS), period), key, unit=True),
+        _grouped(_closures(did, period, as_of), key, _closure_aggregates(period, as_of, unit=True)),
+        _grouped(
+            _period(Transition.objects.filter(unit_to_id__in=ids, action__in=ASSIGN), period),
+            F("unit_to_id"),
+            {"dispatched": Count("at"), "cohort": Count("case_id", distinct=True)},
+        ),
+        _grouped(
+            _period(Revisit.objects.filter(valid=True, unit_id__in=ids), period),
+            F("unit_id"),
+            REVISIT_AGGREGATES,
+        ),
     )
     rows = []
     for unit in units:
         counts = Counts()
-        for source in (did, received, rated):
+        for source in sources:
             counts.add(source.get(str(unit.pk), {}))
         rows.append(Row(str(unit.pk), unit.name, "unit", unit.level, counts, values_of(counts, config)))
     return rows
@@ -228,7 +257,9 @@ def compute(
     as_of = as_of or clock.now()
     config = config or config_from_settings()
     units = units_inside(area) if units is None else units
-    with transaction.atomic(), _reporting_session():
+    # one transaction, for the settings (no savepoint inside a request's: SET LOCAL lasts to the end of the
+    # transaction whatever its savepoints, and the report writes nothing)
+    with transaction.atomic(savepoint=False), _reporting_session():
         return Report(
             area=area,
             period=period,
@@ -242,10 +273,14 @@ def compute(
 @contextlib.contextmanager
 def _reporting_session():
     """PostgreSQL compiles a query with LLVM when its estimated cost is high, as these wide grouped queries'
-    is: compiling takes longer than running them. Off for this transaction only."""
+    is: compiling takes longer than running them. And a district's report joins its transitions to every
+    case of the district (a hash of a million case ids): with the default work_mem (4 MB) the hash spills
+    to disk in batches. Both for this transaction only, in one statement."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [WORK_MEM]
+            )
     yield
 
 

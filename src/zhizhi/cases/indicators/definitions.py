@@ -198,7 +198,7 @@ def values_of(c: Counts, config: Config) -> dict[str, float | int | None]:
     }
     present = {k: float(config.score_weights.get(k, 0)) for k, rate in parts.items() if rate is not None}
     total = sum(present.values())
-    v["score"] = 100 * sum(parts[k] * wt for k, wt in present.items()) / total if total else None  # type: ignore[operator]
+    v["score"] = 100 * sum(float(parts[k] or 0) * wt for k, wt in present.items()) / total if total else None
     return v
 
 

@@ -41,6 +41,8 @@ WORKLIST_STATUSES = [
 
 # Columns of the search filters carried in the search indexes (filtering inside the index, no table read).
 COVER = ["status", "channel", "category", "overdue"]
+# Columns of a transition the indicators aggregate besides its keys (case or unit, action, at).
+STEP_COLUMNS = ["on_time", "step_started_at"]
 
 
 class Case(models.Model):
@@ -229,7 +231,8 @@ class Transition(models.Model):
     handling rows (cases.indicators).
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    # (indexed first in transition_case_steps, as unit_from and unit_to in theirs: no index of their own)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     action = models.CharField(_("action"), max_length=24, choices=CaseAction.choices)
     from_status = models.CharField(_("from"), max_length=16, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=CaseStatus.choices)
@@ -246,6 +249,7 @@ class Transition(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("unit before"),
+        db_index=False,
     )
     unit_to = models.ForeignKey(
         HandlingUnit,
@@ -254,6 +258,7 @@ class Transition(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("unit after"),
+        db_index=False,
     )
     level_to = models.CharField(_("level after"), max_length=16, choices=UnitLevel.choices, blank=True)
     step_deadline = models.DateTimeField(_("deadline in force"), null=True, blank=True)
@@ -268,11 +273,19 @@ class Transition(models.Model):
         verbose_name = _("transition")
         verbose_name_plural = _("transitions")
         ordering = ["at", "id"]
+        # The indicators (cases.indicators.compute) read the step rows from these alone, never the table
+        # (INCLUDE is PostgreSQL's; elsewhere these are plain indexes on the key columns): an area's through
+        # its cases (a case's rows are also its history, and its closure facts), a unit's by (unit, action)
+        # ranges of the period, what units were given by (unit_to, action).
         indexes = [
-            models.Index(fields=["case", "at"], name="transition_case_at"),
+            models.Index(fields=["case", "action", "at"], include=STEP_COLUMNS, name="transition_case_steps"),
             models.Index(fields=["action", "at"], name="transition_action_at"),
-            models.Index(fields=["unit_to", "action", "at"], name="transition_unit_action"),
-            models.Index(fields=["unit_from", "action", "at"], name="transition_unitfrom_action"),
+            models.Index(
+                fields=["unit_to", "action", "at"], include=["case"], name="transition_unitto_steps"
+            ),
+            models.Index(
+                fields=["unit_from", "action", "at"], include=STEP_COLUMNS, name="transition_unitfrom_steps"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,9 @@ from zhizhi.cases.models.case import Case, Transition
 from zhizhi.cases.models.enums import ExtensionStatus, LimitUnit, Satisfaction, VerificationMethod
 from zhizhi.cases.models.taxonomy import HandlingUnit
 
+# Columns of a revisit the indicators count besides its keys (case or unit, at).
+RATING_COLUMNS = ["valid", "rating", "responded", "resolved"]
+
 
 class EnforcementRecord(models.Model):
     """综合执法记录 — the enforcement team's record of an enforcement case: the party (违法主体), the facts
@@ -66,7 +69,8 @@ class Revisit(models.Model):
     `valid` is False for a revisit that reached nobody (the 12345 rates count valid revisits only);
     `responded` (did the unit contact you) and `resolved` (is the problem solved) feed 响应率 and 解决率."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="revisits")
+    # (indexed first in revisit_case_at, as unit in revisit_unit_at: no index of their own)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="revisits", db_index=False)
     transition = models.OneToOneField(Transition, on_delete=models.CASCADE, related_name="revisit")
     rating = models.CharField(_("rating"), max_length=16, choices=Satisfaction.choices)
     responded = models.BooleanField(_("responded"), null=True)
@@ -81,6 +85,7 @@ class Revisit(models.Model):
         on_delete=models.SET_NULL,
         related_name="revisits",
         verbose_name=_("unit rated"),
+        db_index=False,
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -91,7 +96,12 @@ class Revisit(models.Model):
         verbose_name = _("revisit")
         verbose_name_plural = _("revisits")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["unit", "at"], name="revisit_unit_at")]
+        # An area's revisits through its cases, a unit's by unit: read by the indicators from these alone
+        # (cases.indicators.compute; INCLUDE is PostgreSQL's).
+        indexes = [
+            models.Index(fields=["case", "at"], include=RATING_COLUMNS, name="revisit_case_at"),
+            models.Index(fields=["unit", "at"], name="revisit_unit_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} {self.rating}"
