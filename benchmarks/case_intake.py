@@ -74,7 +74,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a few seconds per phase; well within a minute")
     parser.add_argument("--seconds", type=float, help="seconds of load (default 30; 8 with --quick)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default 2 × cores + 1)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: one per core, as `zhizhi serve`)")
     parser.add_argument(
         "--client-processes", type=int, default=2, help="load-generator processes the clients are spread over"
     )
@@ -510,7 +510,7 @@ def main() -> int:
     url = require_postgres("case_intake")
     seconds = args.seconds or (8.0 if args.quick else 30.0)
     cores = os.cpu_count() or 2
-    workers = args.workers or 2 * cores + 1
+    workers = args.workers or cores
     load_before = os.getloadavg()
     say(f"Creating database {BENCH_DB} and migrating …" + (" (quick)" if args.quick else ""))
     setup_django(url, BENCH_DB)

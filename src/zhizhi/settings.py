@@ -177,8 +177,10 @@ LOG_LEVEL = os.environ.get("ZHIZHI_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # The level on the handler too: records of loggers with their own level (django.request's 4xx warnings)
-    # reach the root handler without passing the root's level.
-    "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's loggers carry their own level (INFO), so django.request's 4xx warnings would pass a quieter
+    # root: bound them by the same level. A logger a process turns up on purpose (`ingest-mqtt -v`) still
+    # prints, which a level on the handler would silence.
+    "loggers": {"django": {"level": LOG_LEVEL}},
 }
