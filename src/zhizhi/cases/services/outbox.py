@@ -100,6 +100,12 @@ def to_reporter(case: Case, event: str, text: str) -> list[Notification]:
     return queue(reporter_rows(case, event, text))
 
 
+def sms(address: str, event: str, text: str, case: Case | None = None) -> list[Notification]:
+    """Queue one SMS to a phone number (a resident who has no account, e.g. a household told its benefit
+    arrived); sent after commit through the SMS adapter and retried from the row like every notification."""
+    return queue([_row(case, event, text, channel=NotificationChannel.SMS, address=address)])
+
+
 def reporter_rows(case: Case, event: str, text: str) -> list[Notification]:
     """The rows `to_reporter` queues, unsaved (for a caller that writes them with the case itself and then
     calls `send_after_commit` with their ids)."""

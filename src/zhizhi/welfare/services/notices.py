@@ -1,7 +1,9 @@
 """Telling a household its benefit arrived: a durable notice row per settled payment, sent by a task.
 
-No SMS gateway is configured in this codebase yet; sending marks the row sent and logs it, so the outbox is
-real and a gateway adapter can be dropped into `send_queued` without touching the use cases.
+Sending hands the notice to the platform's notification outbox (cases.services.outbox) as an SMS to the
+resident's phone, in the same transaction that marks the notice sent: the SMS adapter (ZHIZHI_SMS_URL; the
+development adapter records it) delivers it after commit and retries failures with back-off from that row.
+A resident with no phone on file cannot be told by SMS: the notice is marked failed, for staff to follow up.
 """
 
 from __future__ import annotations
@@ -43,12 +45,26 @@ def enqueue_send() -> None:
 
 
 def send_queued(limit: int = 500) -> int:
+    """Hand queued notices to the SMS outbox; returns how many were handed over (each exactly once)."""
+    from zhizhi.cases.services import outbox
+
     sent = 0
-    for notice in BenefitNotice.objects.filter(status=NoticeStatus.QUEUED).order_by("id")[:limit]:
-        claimed = BenefitNotice.objects.filter(pk=notice.pk, status=NoticeStatus.QUEUED).update(
-            status=NoticeStatus.SENT, sent_at=clock.now(), attempts=notice.attempts + 1
-        )
-        if claimed:
-            log.info("benefit notice %s to resident %s: %s", notice.pk, notice.resident_id, notice.text)
-            sent += 1
+    queued = BenefitNotice.objects.filter(status=NoticeStatus.QUEUED).select_related("resident")
+    for notice in queued.order_by("id")[:limit]:
+        phone = notice.resident.phone
+        with transaction.atomic():
+            claimed = BenefitNotice.objects.filter(pk=notice.pk, status=NoticeStatus.QUEUED).update(
+                status=NoticeStatus.SENT if phone else NoticeStatus.FAILED,
+                sent_at=clock.now() if phone else None,
+                attempts=notice.attempts + 1,
+            )
+            if not claimed:
+                continue  # another worker took it
+            if not phone:
+                log.warning(
+                    "benefit notice %s: resident %s has no phone on file", notice.pk, notice.resident_id
+                )
+                continue
+            outbox.sms(phone, "benefit", notice.text)
+        sent += 1
     return sent
