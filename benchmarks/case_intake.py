@@ -74,7 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a few seconds per phase; well within a minute")
     parser.add_argument("--seconds", type=float, help="seconds of load (default 30; 8 with --quick)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: one per core, as `zhizhi serve`)")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: one per core, as `zhizhi serve`)"
+    )
     parser.add_argument(
         "--client-processes", type=int, default=2, help="load-generator processes the clients are spread over"
     )
