@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from zhizhi.cases.models import Case, Category, HandlingUnit, Notification, RoutingRule, Transition
-from zhizhi.core.admin import ScopedAdmin
+from zhizhi.core.admin import ReadOnlyScopedAdmin
 from zhizhi.core.roles import Role
 
 
@@ -106,15 +106,7 @@ class RoutingRuleAdmin(AdministratorsOnly):
     raw_id_fields = ("category", "unit")
 
 
-class ReadOnly(ScopedAdmin):
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+ReadOnly = ReadOnlyScopedAdmin
 
 
 class TransitionInline(admin.TabularInline):

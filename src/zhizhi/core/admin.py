@@ -9,6 +9,20 @@ from zhizhi.core.permissions import area_prefix
 from zhizhi.core.roles import Role
 
 
+class ReadOnlyMixin:
+    """For records that change only through their services (audit, transitions, decisions): viewed, never
+    added, edited or deleted in the back office."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose rows are limited to the user's area (by `scope_field`, an area-code column).
 
@@ -57,17 +71,12 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("at", "actor_name", "action", "object_type", "object_id", "summary", "ip")
     list_filter = ("action", "object_type")
     search_fields = ("actor_name", "object_id", "summary")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyScopedAdmin(ReadOnlyMixin, ScopedAdmin):
+    """ScopedAdmin that only shows rows."""

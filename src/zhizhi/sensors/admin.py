@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from zhizhi.core.admin import ScopedAdmin
+from zhizhi.core.admin import ReadOnlyScopedAdmin, ScopedAdmin
 from zhizhi.sensors.models import (
     Alarm,
     DeadLetter,
@@ -70,7 +70,7 @@ class WatchAdmin(ScopedAdmin):
 
 
 @admin.register(ThresholdChange)
-class ThresholdChangeAdmin(ScopedAdmin):
+class ThresholdChangeAdmin(ReadOnlyScopedAdmin):
     """The record of tuning decisions; changed only through the tuning pages, never here."""
 
     scope_field = "watch__area_code"
@@ -86,15 +86,6 @@ class ThresholdChangeAdmin(ScopedAdmin):
     )
     list_filter = ("status", "parameter", "automatic")
     date_hierarchy = "proposed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Alarm)

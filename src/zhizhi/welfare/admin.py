@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from zhizhi.core.admin import ScopedAdmin
+from zhizhi.core.admin import ReadOnlyScopedAdmin, ScopedAdmin
 from zhizhi.core.roles import Role
 from zhizhi.welfare.models import (
     CaseFile,
@@ -40,15 +40,7 @@ class AdminOnly(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyScoped(ScopedAdmin):
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+ReadOnlyScoped = ReadOnlyScopedAdmin
 
 
 @admin.register(Programme)
