@@ -33,6 +33,16 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_outbox_drain_pending():
+    """Each test starts with no outbox drain asked for by an earlier one (cases.services.outbox)."""
+    from zhizhi.cases.services import outbox
+
+    outbox.forget_drain()
+    yield
+    outbox.forget_drain()
+
+
 @pytest.fixture
 def street(db):
     return factories.make_street()

@@ -6,8 +6,17 @@ from django_tasks import task
 
 
 @task()
+def drain_outbox() -> dict:
+    """Send every notification waiting for its first attempt (see services.outbox); returns the outcomes."""
+    from zhizhi.cases.services.outbox import drain
+
+    return drain()
+
+
+@task()
 def deliver_notification(notification_id: int) -> str:
-    """Send one notification from the outbox; returns sent, failed, dead or skipped."""
+    """Send one notification from the outbox; returns sent, failed, dead or skipped. (Tasks enqueued before
+    the outbox was drained in bursts still run.)"""
     from zhizhi.cases.services.outbox import deliver
 
     return deliver(notification_id)
