@@ -385,6 +385,8 @@ def main() -> int:
                 body = intake_body(10 * n + i) if args.profile_case == "intake POST" else b""
                 who.call(app, method, path, auth=auth, body=body)
             profiler.disable()
+            if os.environ.get("ZHIZHI_PROFILE_DUMP"):
+                profiler.dump_stats(os.environ["ZHIZHI_PROFILE_DUMP"])
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).sort_stats("tottime")
             stats.print_stats(args.profile)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zhizhi.cases.models import Case, CaseAttachment, Category, HandlingUnit, Notification, Transition
+from zhizhi.core.choices import display
 
 
 def ref(unit: HandlingUnit | None) -> dict | None:
@@ -14,7 +15,7 @@ def case_row(case: Case) -> dict:
         "id": case.pk,
         "number": case.number,
         "status": case.status,
-        "status_label": str(case.get_status_display()),
+        "status_label": display(case, "status"),
         "channel": case.channel,
         "urgency": case.urgency,
         "category": case.category.name,
@@ -41,7 +42,7 @@ def nearby_row(case: Case) -> dict:
         "number": case.number,
         "category": case.category.name,
         "title": case.title,
-        "status_label": str(case.get_status_display()),
+        "status_label": display(case, "status"),
         "created_at": case.created_at,
     }
 
@@ -62,7 +63,7 @@ def transition_out(t: Transition) -> dict:
     return {
         "id": t.pk,
         "action": t.action,
-        "action_label": str(t.get_action_display()),
+        "action_label": display(t, "action"),
         "from_status": t.from_status,
         "to_status": t.to_status,
         "actor": t.actor_name,

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
 
 from zhizhi.cases.services import EnforcementInput, FileInput
 from zhizhi.core.errors import InvalidInput
@@ -146,12 +147,20 @@ def enforcement_in(item: EnforcementIn | None) -> EnforcementInput | None:
 # ------------------------------------------------------------------------------------------- output
 
 
-class Ref(Schema):
+class Out(BaseModel):
+    """The API's answers. They are filled from the presenters' dicts (or objects), so they validate with
+    pydantic alone: ninja's Schema wraps every value it validates in a DjangoGetter, which on the intake
+    answer cost more than building it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Ref(Out):
     id: int
     name: str
 
 
-class CaseRowOut(Schema):
+class CaseRowOut(Out):
     id: int
     number: str
     status: str
@@ -174,7 +183,7 @@ class CaseRowOut(Schema):
     created_at: dt.datetime
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(Out):
     id: int
     kind: str
     filename: str
@@ -184,7 +193,7 @@ class AttachmentOut(Schema):
     url: str
 
 
-class TransitionOut(Schema):
+class TransitionOut(Out):
     id: int
     action: str
     action_label: str
@@ -218,12 +227,12 @@ class CaseDetailOut(CaseRowOut):
     extensions: list[dict]
 
 
-class CasePageOut(Schema):
+class CasePageOut(Out):
     items: list[CaseRowOut]
     next_offset: int | None
 
 
-class NearbyOut(Schema):
+class NearbyOut(Out):
     id: int
     number: str
     category: str
@@ -232,13 +241,13 @@ class NearbyOut(Schema):
     created_at: dt.datetime
 
 
-class IntakeOut(Schema):
+class IntakeOut(Out):
     created: bool = Field(description="false when the idempotency key returned an earlier case")
     case: CaseRowOut = Field(description="the case as opened; its timeline and files: GET /api/cases/{id}")
     duplicates: list[NearbyOut] = Field(description="open cases of the same category nearby: merge or follow")
 
 
-class CategoryOut(Schema):
+class CategoryOut(Out):
     id: int
     code: str
     kind: str
@@ -256,7 +265,7 @@ class CategoryOut(Schema):
     questions: list
 
 
-class UnitOut(Schema):
+class UnitOut(Out):
     id: int
     code: str
     name: str
@@ -266,7 +275,7 @@ class UnitOut(Schema):
     parent: Ref | None
 
 
-class RoutePreviewOut(Schema):
+class RoutePreviewOut(Out):
     category: str
     area_code: str
     area: str
@@ -277,7 +286,7 @@ class RoutePreviewOut(Schema):
     limits: list[dict]
 
 
-class WorklistOut(Schema):
+class WorklistOut(Out):
     unit: UnitOut
     to_sign: int
     in_handling: int
@@ -285,7 +294,7 @@ class WorklistOut(Schema):
     items: list[CaseRowOut]
 
 
-class NotificationOut(Schema):
+class NotificationOut(Out):
     id: int
     channel: str
     event: str
@@ -298,7 +307,7 @@ class NotificationOut(Schema):
     read_at: dt.datetime | None
 
 
-class ExtensionOut(Schema):
+class ExtensionOut(Out):
     id: int
     status: str
     amount: float
@@ -306,5 +315,5 @@ class ExtensionOut(Schema):
     new_deadline: dt.datetime | None
 
 
-class ContactOut(Schema):
+class ContactOut(Out):
     contact_phone: str

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, connections, router
 from django.db.models import F, Field, FloatField, Value
 
 from zhizhi.areas import spatial
@@ -368,22 +368,19 @@ def nearby_open_cases(
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
     stretch = math.cos(math.radians(lat))
     if lean:
-        rows = list(
-            Case.objects.raw(
-                _lean_nearby_sql(connection.vendor),
-                [
-                    category.pk,
-                    *[str(s) for s in OPEN_STATUSES],
-                    connection.ops.adapt_datetimefield_value(now - window),
-                    min_lat,
-                    max_lat,
-                    min_lon,
-                    max_lon,
-                    exclude_id or 0,
-                    *(float(lat), float(lat), float(lon), float(lon), stretch, stretch),
-                    limit,
-                ],
-            )
+        rows = _lean_rows(
+            [
+                category.pk,
+                *[str(s) for s in OPEN_STATUSES],
+                connection.ops.adapt_datetimefield_value(now - window),
+                min_lat,
+                max_lat,
+                min_lon,
+                max_lon,
+                exclude_id or 0,
+                *(float(lat), float(lat), float(lon), float(lon), stretch, stretch),
+                limit,
+            ]
         )
         for c in rows:
             c.category = category
@@ -419,7 +416,7 @@ def _lean_nearby_sql(vendor: str) -> str:
     building it through the ORM cost more than running it."""
     q = connection.ops.quote_name
     meta = Case._meta
-    col = {name: q(cast(Field, meta.get_field(name)).column) for name in LEAN_FIELDS}
+    col = {name: q(cast(Field, meta.get_field(name)).column) for name in _lean_fields()}
     statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
     near = (
         f"(({col['lat']} - %s) * ({col['lat']} - %s) + ({col['lon']} - %s) * ({col['lon']} - %s) * %s * %s)"
@@ -430,6 +427,45 @@ def _lean_nearby_sql(vendor: str) -> str:
         f"AND {col['lat']} >= %s AND {col['lat']} <= %s AND {col['lon']} >= %s AND {col['lon']} <= %s "
         f"AND {col['id']} <> %s ORDER BY {near}, {col['id']} LIMIT %s"
     )
+
+
+def _lean_fields() -> list[str]:
+    """LEAN_FIELDS in the model's field order: the order a deferred row's values are given to `from_db`."""
+    return [f.attname for f in Case._meta.concrete_fields if f.attname in LEAN_FIELDS]
+
+
+@functools.lru_cache(maxsize=4)
+def _lean_converters(alias: str) -> tuple[tuple[int, Any, tuple], ...]:
+    """Per selected column that needs one, the backend's converters (as a queryset applies them)."""
+    db = connections[alias]
+    out = []
+    for i, name in enumerate(_lean_fields()):
+        col = cast(Field, Case._meta.get_field(name)).get_col(Case._meta.db_table)
+        found = tuple(db.ops.get_db_converters(col) + col.get_db_converters(db))
+        if found:
+            out.append((i, col, found))
+    return tuple(out)
+
+
+def _lean_rows(params: list) -> list[Case]:
+    """Run the candidates query and build the deferred Case rows as a queryset would (the backend's
+    converters, then `Model.from_db`), without a RawQuerySet's column mapping on every call."""
+    alias = router.db_for_read(Case)
+    db = connections[alias]
+    converters = _lean_converters(alias)
+    names = _lean_fields()
+    with db.cursor() as cursor:
+        cursor.execute(_lean_nearby_sql(db.vendor), params)
+        fetched = cursor.fetchall()
+    out = []
+    for values in fetched:
+        if converters:
+            values = list(values)
+            for i, col, functions in converters:
+                for convert in functions:
+                    values[i] = convert(values[i], col, db)
+        out.append(Case.from_db(alias, names, values))
+    return out
 
 
 def duplicate_candidates(case: Case, *, lean: bool = False) -> list[Case]:

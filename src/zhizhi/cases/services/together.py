@@ -12,13 +12,14 @@ No post_save signals are sent for the rows written this way (as with bulk_create
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import cast
 
-from django.db import connection, transaction
-from django.db.models import AutoField, Model
+from django.db import connection, models, transaction
+from django.db.models import AutoField, Field, Model
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 
@@ -36,37 +37,132 @@ class Children:
 
 _sql_cache: dict[tuple, str] = {}
 
+# Field types whose preparation for the database is the identity for values of these Python types (their
+# pre_save reads the attribute, get_db_prep_save returns str / int / bool / float / None unchanged). Exact
+# types only: a subclass (an encrypted field, say) may prepare differently and takes Django's path.
+_PLAIN: dict[type, tuple[type, ...]] = {
+    **dict.fromkeys((models.CharField, models.TextField, models.SlugField), (str, type(None))),
+    **dict.fromkeys(
+        (
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.PositiveBigIntegerField,
+            models.ForeignKey,
+        ),
+        (int, type(None)),
+    ),
+    models.BooleanField: (bool, type(None)),
+    models.FloatField: (float, type(None)),
+    # None is None for these too; an aware datetime goes to PostgreSQL as it is (see `_plan`).
+    **dict.fromkeys(
+        (models.DateField, models.DecimalField, models.UUIDField, models.DurationField), (type(None),)
+    ),
+    models.DateTimeField: (type(None),),
+}
+_plans: dict[type, list[tuple[Field, str, tuple[type, ...]]]] = {}
+
+
+def _plan(model: type[Model]) -> list[tuple[Field, str, tuple[type, ...]]]:
+    """The fields an INSERT of `model` writes, each with its attribute and the value types it passes as is."""
+    plan = _plans.get(model)
+    if plan is None:
+        plan = []
+        for f in model._meta.concrete_fields:
+            if f.generated or isinstance(f, AutoField):
+                continue
+            plain = _PLAIN.get(type(f), ())
+            if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add):
+                plain = ()  # pre_save sets the value
+            elif type(f) is models.DateTimeField and connection.vendor == "postgresql":
+                plain = (type(None), dt.datetime)  # adapt_datetimefield_value: the value itself
+            if isinstance(f, models.ForeignKey) and type(f.target_field) not in (
+                models.AutoField,
+                models.BigAutoField,
+                models.IntegerField,
+                models.BigIntegerField,
+            ):
+                plain = ()
+            plan.append((f, f.attname, plain))
+        _plans[model] = plan
+    return plan
+
 
 def _insert_sql(rows: Sequence[Model], returning: bool) -> tuple[str, tuple]:
     """Django's INSERT for the rows (RETURNING id if asked). The statement text depends only on the model,
     the number of rows and which values are expressions, so it is built by the compiler once per such shape
-    and reused; the values always go through the fields' own pre_save and get_db_prep_save."""
+    and reused. Values go through the fields' own pre_save and get_db_prep_save, except a plain value (a
+    str, int, bool, float or None) of a field type for which both are the identity (`_PLAIN`)."""
     model = type(rows[0])
-    opts = model._meta
-    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
-    values = [[f.pre_save(row, True) for f in fields] for row in rows]
-    shape = (
-        model,
-        returning,
-        tuple(tuple(hasattr(v, "resolve_expression") for v in row) for row in values),
-    )
-    params = tuple(
-        f.get_db_prep_save(v, connection=connection)
-        for row in values
-        for f, v in zip(fields, row, strict=True)
-        if not hasattr(v, "resolve_expression")
-    )
+    plan = _plan(model)
+    params: list = []
+    expressions: list[tuple[bool, ...]] = []
+    for row in rows:
+        marks = []
+        for f, attname, plain in plan:
+            value = getattr(row, attname)
+            kind = type(value)
+            if kind in plain and (kind is not dt.datetime or value.tzinfo is not None):
+                params.append(value)
+                marks.append(False)
+                continue
+            value = f.pre_save(row, True)
+            if hasattr(value, "resolve_expression"):
+                marks.append(True)
+            else:
+                params.append(f.get_db_prep_save(value, connection=connection))
+                marks.append(False)
+        expressions.append(tuple(marks))
+    shape = (model, returning, tuple(expressions))
     sql = _sql_cache.get(shape)
     if sql is None:
         query = InsertQuery(model)
+        fields = [f for f, _, _ in plan]
         query.insert_values(fields, cast(list[Model], rows), raw=False)  # stubs: list; any sequence will do
         compiler = query.get_compiler(connection=connection)
-        compiler.returning_fields = [opts.pk] if returning else None
+        compiler.returning_fields = [model._meta.pk] if returning else None
         [(sql, built)] = compiler.as_sql()
         if len(built) != len(params):  # a field with its own placeholder: use the compiler's params
             return sql, tuple(built)
         _sql_cache[shape] = sql
-    return sql, params
+    return sql, tuple(params)
+
+
+try:  # psycopg 3's query conversion, to keep it for our long statements (see `_convert_once`)
+    from psycopg._queries import PostgresQuery, _query2pg_nocache
+except ImportError:  # pragma: no cover - another driver or a psycopg without these internals
+    PostgresQuery = None  # type: ignore[assignment,misc]
+
+_converted: dict[tuple[bytes, str], tuple] = {}
+
+
+if PostgresQuery is not None:
+
+    class _KeptQuery(PostgresQuery):
+        """psycopg turns a statement's `%s` placeholders into `$n` by parsing it on every execution unless it
+        is short and has few parameters (its cache leaves out ORM-made statements of many shapes). The
+        intake's one statement is long, has ~80 parameters and only a handful of shapes, so its conversion
+        is kept here, keyed by the statement; the values are still adapted on every call."""
+
+        def convert(self, query, vars):  # noqa: A002 — psycopg's signature
+            if vars is None or not isinstance(query, str):
+                return super().convert(query, vars)
+            key = (self._ensure_bytes(query), self._tx.encoding)
+            done = _converted.get(key)
+            if done is None:
+                done = _converted[key] = _query2pg_nocache(*key)
+            self.query, self._want_formats, self._order, self._parts = done
+            self.dump(vars)
+            return None
+
+
+def _convert_once(cursor) -> None:
+    """Have the psycopg cursor behind Django's wrapper keep the conversion of what it executes."""
+    raw = getattr(cursor, "cursor", None)
+    if raw is not None and PostgresQuery is not None and getattr(raw, "_query_cls", None) is PostgresQuery:
+        raw._query_cls = _KeptQuery
 
 
 def insert_together(parent: Model, children: Sequence[Children]) -> Model:
@@ -113,6 +209,7 @@ def _insert_postgresql(parent: Model, children: list[Children]) -> None:
     # transaction, a savepoint keeps it usable after a failed insert (a repeated idempotency key).
     own = transaction.get_autocommit()
     with nullcontext() if own else transaction.atomic(), connection.cursor() as cursor:
+        _convert_once(cursor)
         cursor.execute(statement, all_params)
         row = cursor.fetchone()
     parent.pk = row[0]
