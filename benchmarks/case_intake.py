@@ -9,12 +9,16 @@ resident account per client. Then, in the same run:
 
   1. the raw rate: N connections each INSERT one row at a time (autocommit) into a scratch table of the same
      database for a few seconds — the physical limit of single-row writes here;
-  2. the real thing: `zhizhi serve` with ZHIZHI_ENV=production (gunicorn, the keys set, DEBUG off) on a free
+  2. the reference the issue sets the target against: a bare Django + django-ninja endpoint that inserts
+     one row (bare_insert.py), served by gunicorn with the same settings, the same clients posting the same
+     report JSON for a few seconds — "about 1,500 requests/s" where the target was set (500 cases/s is a
+     third of it), and whatever this machine gives, in the same run;
+  3. the real thing: `zhizhi serve` with ZHIZHI_ENV=production (gunicorn, the keys set, DEBUG off) on a free
      port; N clients log in through the login form (session cookie + CSRF token, as the H5 page does) and
      POST /api/cases/ as fast as the server answers, each report a new case at a random point of the street
      with its own idempotency key. Every request runs the full intake path: category, grid lookup, the
      day's case number, the case row, its first transition, the audit row, the reporter's notification
-     (and, after the commit, its task row), the idempotency key (unique constraint), the duplicate check,
+     (and, after the commit, a deferred outbox drain — one task row per burst), the idempotency key (unique constraint), the duplicate check,
      and the compact intake answer.
 
 The load generator is light and out of the server's way: the clients are spread over --client-processes
@@ -26,7 +30,8 @@ machine (the rest is other work on the machine), and reported as CPU millisecond
 Reports cases/s, p50 and p99 latency, next to the raw INSERT rate, the load averages before and after, and
 the CPU breakdown. --quick runs each phase for a few seconds. Drops the database unless --keep. Ends with
 one line of JSON:
-    {"cases_per_s": …, "p50_ms": …, "p99_ms": …, "raw_insert_per_s": …, "cpu_ms_per_case": {…}, …}
+    {"cases_per_s": …, "p50_ms": …, "p99_ms": …, "raw_insert_per_s": …, "bare_insert_per_s": …,
+     "cpu_ms_per_case": {…}, "bare_cpu_ms_per_request": {…}, …}
 """
 
 from __future__ import annotations
@@ -201,13 +206,33 @@ def start_server(database_url: str, port: int, workers: int, gunicorn_args: str 
     )
 
 
-def wait_until_up(port: int, timeout: float = 60) -> None:
+def start_bare(database_url: str, port: int, workers: int) -> subprocess.Popen:
+    """The reference (bare_insert.py) under the same gunicorn settings as `zhizhi serve`."""
+    from zhizhi.cli import gunicorn_argv
+
+    env = {
+        **os.environ,
+        "BARE_DATABASE_URL": database_url,
+        "ZHIZHI_WEB_WORKERS": str(workers),
+        "PYTHONPATH": str(ROOT / "benchmarks"),
+    }
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, *gunicorn_argv("bare_insert:application", "127.0.0.1", port)],
+        env=env,
+        cwd=str(ROOT / "benchmarks"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_until_up(port: int, timeout: float = 60, path: str = "/accounts/login/", ok: int = 200) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/accounts/login/")
-            if conn.getresponse().status == 200:
+            conn.request("GET", path)
+            if conn.getresponse().status == ok:
                 return
         except OSError:
             pass
@@ -319,6 +344,13 @@ class Client:
 
     def report(self, n: int) -> int:
         """A new report: a random point of the street, a random category, its own idempotency key."""
+        return self._post(b"/api/cases/", self.head, n)
+
+    def bare(self, n: int) -> int:
+        """The same report to the bare reference (bare_insert.py): no session, no CSRF token."""
+        return self._post(b"/bare/", f"Host: 127.0.0.1:{self.port}\r\n".encode(), n)
+
+    def _post(self, path: bytes, head: bytes, n: int) -> int:
         rng = self.rng
         body = json.dumps(
             {
@@ -332,8 +364,10 @@ class Client:
             ensure_ascii=False,
         ).encode()
         return self._send(
-            b"POST /api/cases/ HTTP/1.1\r\n"
-            + self.head
+            b"POST "
+            + path
+            + b" HTTP/1.1\r\n"
+            + head
             + b"Content-Type: application/json\r\nContent-Length: "
             + str(len(body)).encode()
             + b"\r\n\r\n"
@@ -543,6 +577,20 @@ def main() -> int:
         floor_latencies, floor_n, _, _, _ = load(clients, floor_s, 1.0, "read_inbox", procs)
         floor = floor_n / floor_s
         say(f"  {floor:,.0f} requests/s, p50 {pct(floor_latencies, 50):.1f} ms")
+        bare_port = free_port()
+        say(f"Reference: bare Django + django-ninja inserting one row (bare_insert.py), {floor_s:g} s …")
+        bare_server = start_bare(database_url, bare_port, workers)
+        try:
+            wait_until_up(bare_port, path="/bare/", ok=405)
+            bare_clients = [Client(bare_port, name, random.Random(name)) for name in usernames]
+            bare_latencies, bare_n, _, _, bare_cpu = load(
+                bare_clients, floor_s, 1.0, "bare", procs, CpuMeter(bare_server.pid, database_url)
+            )
+        finally:
+            stop_server(bare_server)
+        bare = bare_n / floor_s
+        bare_per = breakdown(bare_cpu, bare_n, floor_s, cores)
+        say(f"  {bare:,.0f} requests/s, p50 {pct(bare_latencies, 50):.1f} ms; CPU ms per request: {bare_per}")
         say(
             f"{args.clients} clients in {procs} processes POST /api/cases/ for {seconds:g} s "
             "(after 2 s of warm-up) …"
@@ -556,12 +604,19 @@ def main() -> int:
         say(f"  rows written: {rows}")
         say(f"  CPU ms per case: {per_case}")
         say(f"  intake runs at {rate / raw:.1%} of the raw single-row INSERT rate ({cores} cores)")
+        say(
+            f"  and at {rate / bare:.1%} of the bare Django + django-ninja insert; the target, 500 against"
+            f" ~1,500 requests/s, is {500 / 1500:.1%}: here that is {bare * 500 / 1500:,.0f} cases/s"
+        )
         result = {
             "cases_per_s": round(rate, 1),
             "p50_ms": round(pct(latencies, 50), 1),
             "p99_ms": round(pct(latencies, 99), 1),
             "raw_insert_per_s": round(raw, 1),
             "floor_get_per_s": round(floor, 1),
+            "bare_insert_per_s": round(bare, 1),
+            "target_scaled_to_bare_per_s": round(bare * 500 / 1500, 1),
+            "bare_cpu_ms_per_request": bare_per,
             "cpu_ms_per_case": per_case,
             "clients": args.clients,
             "client_processes": procs,

@@ -32,30 +32,31 @@ def _manage(*args: str) -> None:
     execute_from_command_line(["zhizhi", *args])
 
 
+def gunicorn_argv(app: str, host: str, port: int) -> list[str]:
+    """`python -m gunicorn …` as production runs it (benchmarks/case_intake.py serves its reference the same way)."""
+    return [
+        "-m",
+        "gunicorn",
+        app,
+        "--bind",
+        f"{host}:{port}",
+        # One process per core, each with a few threads: a request mostly waits on the database.
+        "--workers",
+        os.environ.get("ZHIZHI_WEB_WORKERS", str(os.cpu_count() or 2)),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        os.environ.get("ZHIZHI_WEB_THREADS", "4"),
+        "--keep-alive",
+        "5",
+    ]
+
+
 def _serve(port: int, host: str) -> None:
     from django.conf import settings
 
     if settings.PRODUCTION:
-        os.execvp(  # noqa: S606
-            sys.executable,
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "zhizhi.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                # One process per core, each with a few threads: a request mostly waits on the database.
-                "--workers",
-                os.environ.get("ZHIZHI_WEB_WORKERS", str(os.cpu_count() or 2)),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                os.environ.get("ZHIZHI_WEB_THREADS", "4"),
-                "--keep-alive",
-                "5",
-            ],
-        )
+        os.execvp(sys.executable, [sys.executable, *gunicorn_argv("zhizhi.wsgi:application", host, port)])  # noqa: S606
     _manage("runserver", f"{host}:{port}", "--noreload")
 
 
