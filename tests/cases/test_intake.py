@@ -74,6 +74,7 @@ def test_a_point_outside_the_street_is_refused_naming_the_location(report):
         ({"at": (30.27, None)}, "lon"),
         ({"at": A1, "crs": "bd09"}, "crs"),
         ({"urgency": "very"}, "urgency"),
+        ({"urgency": ["urgent"]}, "urgency"),
         ({"contact_phone": "12345"}, "contact_phone"),
         ({"category": "机动车乱停放", "answers": "浙A"}, "answers"),
         ({"category": "私搭乱建", "answers": {}}, "answers.building_state"),

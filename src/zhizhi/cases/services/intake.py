@@ -137,8 +137,17 @@ def check_text(value: Any, field_name: str, *, max_length: int, required: bool =
     return text
 
 
+@functools.lru_cache(maxsize=64)
+def _choice_values(choices) -> frozenset:
+    return frozenset(choices.values)  # the enum's `values` builds a new list on every read
+
+
 def check_choice(value: Any, choices, field_name: str) -> str:
-    if value not in choices.values:
+    try:
+        known = value in _choice_values(choices)
+    except TypeError:  # unhashable: a list or an object where a word was expected
+        known = False
+    if not known:
         raise InvalidInput(f"{field_name} must be one of {', '.join(choices.values)}", field=field_name)
     return str(value)
 
