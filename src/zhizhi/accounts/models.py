@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +52,53 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class SessionManager(BaseSessionManager):
+    def save(self, session_key, session_dict, expire_date):
+        s = self.model(
+            session_key, self.encode(session_dict), expire_date, user_id=session_user_id(session_dict)
+        )
+        if session_dict:
+            s.save()
+        else:
+            s.delete()  # Clear sessions with no data.
+        return s
+
+
+def session_user_id(session_dict) -> int | None:
+    """The primary key of the user logged in to this session (Django's `_auth_user_id`), or None."""
+    value = session_dict.get(SESSION_KEY)
+    if value is None:
+        return None
+    try:
+        return Session._meta.get_field("user").target_field.to_python(value)
+    except ValidationError:
+        return None
+
+
+class Session(AbstractBaseSession):
+    """A database session (Django's session columns, in this app's table) that also knows its user.
+
+    `user` mirrors the session's `_auth_user_id`, written with the row (accounts.sessions). It lets the
+    per-request session read bring the user row in the same statement, and it ends a user's sessions when
+    the user is deleted.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,  # the ORM deletes a user's sessions with the user
+        db_constraint=False,  # see accounts.sessions: a session saved for a user deleted meanwhile must not fail
+        related_name="sessions",
+        verbose_name=_("user"),
+    )
+
+    objects: ClassVar[SessionManager] = SessionManager()
+
+    @classmethod
+    def get_session_store_class(cls):
+        from zhizhi.accounts.sessions import SessionStore
+
+        return SessionStore
