@@ -26,6 +26,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         on_delete=models.CASCADE,
+        db_index=False,  # first in notification_inbox
         related_name="case_notifications",
         verbose_name=_("recipient"),
     )
