@@ -194,7 +194,7 @@ def detail(request, case_id: int):
 @router.get("/{case_id}/duplicates", response=list[NearbyOut])
 def duplicates(request, case_id: int):
     case = queries.access_case(request.user, case_id)
-    return [nearby_row(c) for c in services.duplicate_candidates(case, lean=True)]
+    return [nearby_row(c) for c in services.duplicate_summaries(case)]
 
 
 @router.get("/{case_id}/contact", response=ContactOut)

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from zhizhi.cases.models import Case, CaseAttachment, Category, HandlingUnit, Notification, Transition
+from typing import TYPE_CHECKING
+
+from zhizhi.cases.models import (
+    Case,
+    CaseAttachment,
+    CaseStatus,
+    Category,
+    HandlingUnit,
+    Notification,
+    Transition,
+)
 from zhizhi.core.choices import display
+
+if TYPE_CHECKING:
+    from zhizhi.cases.services.intake import NearbyCase
 
 
 def ref(unit: HandlingUnit | None) -> dict | None:
@@ -35,16 +48,25 @@ def case_row(case: Case) -> dict:
     }
 
 
-def nearby_row(case: Case) -> dict:
+def nearby_row(case: Case | NearbyCase) -> dict:
     """A case offered as a duplicate or a case to follow (NearbyOut)."""
     return {
         "id": case.pk,
         "number": case.number,
         "category": case.category.name,
         "title": case.title,
-        "status_label": display(case, "status"),
+        "status_label": status_label(case.status),
         "created_at": case.created_at,
     }
+
+
+def status_label(value: str) -> str:
+    """A case status's label in the active language."""
+    label = _STATUS_LABELS.get(value)
+    return value if label is None else str(label)
+
+
+_STATUS_LABELS = dict(CaseStatus.choices)
 
 
 def attachment_out(a: CaseAttachment) -> dict:

@@ -153,6 +153,14 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["number"], name="case_number"),  # a number read out on the phone
+            # Duplicate candidates at intake (cases.services.intake.nearby_open_cases): the open cases of a
+            # category in a box, the box's longitude and the time window checked inside the index, so that
+            # only the cases in the box are read from the table.
+            models.Index(
+                fields=["category", "lat", "lon", "created_at"],
+                condition=models.Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_nearby_open",
+            ),
             models.Index(fields=["current_unit", "status", "deadline"], name="case_unit_worklist"),
             # A grid's cases by time (area codes are at most 14 characters: a grid's prefix is an equality).
             models.Index(

@@ -85,7 +85,27 @@ class CaseInput:
 class IntakeResult:
     case: Case
     created: bool
-    duplicates: list[Case]
+    duplicates: list[NearbyCase]
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyCase:
+    """An open case offered as a duplicate, with only what a list of candidates shows (LEAN_FIELDS): read
+    into a plain object rather than a deferred model, which on an intake answer with ten candidates cost
+    more than the query."""
+
+    pk: int
+    number: str
+    title: str
+    status: str
+    created_at: dt.datetime
+    lat: float
+    lon: float
+    category: Category
+
+    @property
+    def id(self) -> int:
+        return self.pk
 
 
 # ------------------------------------------------------------------------------------------- validation
@@ -353,7 +373,42 @@ def open_case(actor: Any, data: CaseInput) -> IntakeResult:
             return IntakeResult(existing, False, [])
         lookups.clear()  # a cached grid or category that is no longer there: read them again next time
         raise
-    return IntakeResult(case, True, duplicate_candidates(case, lean=True))
+    return IntakeResult(case, True, duplicate_summaries(case))
+
+
+def nearby_summaries(
+    category: Category,
+    lat: float,
+    lon: float,
+    *,
+    now: dt.datetime | None = None,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    window: dt.timedelta = DUPLICATE_WINDOW,
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[NearbyCase]:
+    """What `nearby_open_cases` finds, as NearbyCase summaries (the intake answer, the API's lists): one
+    precompiled query on the partial index case_nearby_open."""
+    now = now or clock.now()
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
+    stretch = math.cos(math.radians(lat))
+    rows = _lean_rows(
+        [
+            category.pk,
+            min_lat,
+            max_lat,
+            min_lon,
+            max_lon,
+            connection.ops.adapt_datetimefield_value(now - window),
+            exclude_id or 0,
+            *(float(lat), float(lat), float(lon), float(lon), stretch, stretch),
+            limit,
+        ],
+        category,
+    )
+    # the box in the WHERE clause leaves out cases with no lat/lon
+    found = [(geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows]
+    return [c for d, c in sorted(found, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
 
 
 def nearby_open_cases(
@@ -366,36 +421,15 @@ def nearby_open_cases(
     window: dt.timedelta = DUPLICATE_WINDOW,
     exclude_id: int | None = None,
     limit: int = 10,
-    lean: bool = False,
 ) -> list[Case]:
     """Open cases of the category within `radius_m` reported in the last `window`, nearest first.
 
     One query: the bounding box of the circle, ordered by the squared equirectangular distance (the same
     order as the great-circle distance at this scale) and cut at `limit`; the exact distance then drops the
-    box's corners. `lean` loads only what a list of candidates shows (LEAN_FIELDS, the category given)."""
+    box's corners."""
     now = now or clock.now()
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
     stretch = math.cos(math.radians(lat))
-    if lean:
-        rows = _lean_rows(
-            [
-                category.pk,
-                *[str(s) for s in OPEN_STATUSES],
-                connection.ops.adapt_datetimefield_value(now - window),
-                min_lat,
-                max_lat,
-                min_lon,
-                max_lon,
-                exclude_id or 0,
-                *(float(lat), float(lat), float(lon), float(lon), stretch, stretch),
-                limit,
-            ]
-        )
-        for c in rows:
-            c.category = category
-        # the box in the WHERE clause leaves out cases with no lat/lon
-        near = [(geo.distance_m(lat, lon, cast(float, c.lat), cast(float, c.lon)), c) for c in rows]
-        return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
     d_lat = F("lat") - Value(float(lat), output_field=FloatField())
     d_lon = (F("lon") - Value(float(lon), output_field=FloatField())) * Value(
         stretch, output_field=FloatField()
@@ -421,20 +455,22 @@ def nearby_open_cases(
 
 @functools.lru_cache(maxsize=4)
 def _lean_nearby_sql(vendor: str) -> str:
-    """The candidates query of `nearby_open_cases(lean=True)`, written once: it runs on every intake, and
-    building it through the ORM cost more than running it."""
+    """The candidates query of `nearby_summaries`, written once: it runs on every intake, and
+    building it through the ORM cost more than running it. The open statuses are written into the text (they
+    are the model's own constants), so that PostgreSQL can use the partial index case_nearby_open for it
+    even in a prepared statement's generic plan, where it cannot see the values of parameters."""
     q = connection.ops.quote_name
     meta = Case._meta
     col = {name: q(cast(Field, meta.get_field(name)).column) for name in _lean_fields()}
-    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    statuses = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)  # enum values: letters and underscores
     near = (
         f"(({col['lat']} - %s) * ({col['lat']} - %s) + ({col['lon']} - %s) * ({col['lon']} - %s) * %s * %s)"
     )
     return (
         f"SELECT {', '.join(col.values())} FROM {q(meta.db_table)} "  # noqa: S608 — names from the model
-        f"WHERE {col['category_id']} = %s AND {q('status')} IN ({statuses}) AND {col['created_at']} >= %s "
+        f"WHERE {col['category_id']} = %s AND {q('status')} IN ({statuses}) "
         f"AND {col['lat']} >= %s AND {col['lat']} <= %s AND {col['lon']} >= %s AND {col['lon']} <= %s "
-        f"AND {col['id']} <> %s ORDER BY {near}, {col['id']} LIMIT %s"
+        f"AND {col['created_at']} >= %s AND {col['id']} <> %s ORDER BY {near}, {col['id']} LIMIT %s"
     )
 
 
@@ -456,9 +492,9 @@ def _lean_converters(alias: str) -> tuple[tuple[int, Any, tuple], ...]:
     return tuple(out)
 
 
-def _lean_rows(params: list) -> list[Case]:
-    """Run the candidates query and build the deferred Case rows as a queryset would (the backend's
-    converters, then `Model.from_db`), without a RawQuerySet's column mapping on every call."""
+def _lean_rows(params: list, category: Category) -> list[NearbyCase]:
+    """Run the candidates query; each row, through the backend's converters (as a queryset applies them),
+    becomes a NearbyCase."""
     alias = router.db_for_read(Case)
     db = connections[alias]
     converters = _lean_converters(alias)
@@ -473,14 +509,31 @@ def _lean_rows(params: list) -> list[Case]:
             for i, col, functions in converters:
                 for convert in functions:
                     values[i] = convert(values[i], col, db)
-        out.append(Case.from_db(alias, names, values))
+        row = dict(zip(names, values, strict=True))
+        out.append(
+            NearbyCase(
+                pk=row["id"],
+                number=row["number"],
+                title=row["title"],
+                status=row["status"],
+                created_at=row["created_at"],
+                lat=row["lat"],
+                lon=row["lon"],
+                category=category,
+            )
+        )
     return out
 
 
-def duplicate_candidates(case: Case, *, lean: bool = False) -> list[Case]:
+def duplicate_candidates(case: Case) -> list[Case]:
     """Open cases that look like the same problem: same category, within 100 m, reported in the last week."""
     if case.lat is None or case.lon is None:
         return []
-    return nearby_open_cases(
-        case.category, case.lat, case.lon, now=case.created_at, exclude_id=case.pk, lean=lean
-    )
+    return nearby_open_cases(case.category, case.lat, case.lon, now=case.created_at, exclude_id=case.pk)
+
+
+def duplicate_summaries(case: Case) -> list[NearbyCase]:
+    """`duplicate_candidates` as NearbyCase summaries (the intake answer, GET /api/cases/{id}/duplicates)."""
+    if case.lat is None or case.lon is None:
+        return []
+    return nearby_summaries(case.category, case.lat, case.lon, now=case.created_at, exclude_id=case.pk)
