@@ -88,13 +88,13 @@ def request_drain() -> None:
 
     from zhizhi.cases.tasks import drain_outbox
 
+    now = time.monotonic()
+    with _drain_lock:
+        if now < _drain_due:
+            return  # that drain starts after this commit: it will see these rows
     try:
-        defer = drain_outbox.get_backend().supports_defer
-        if defer:
-            now = time.monotonic()
+        if drain_outbox.get_backend().supports_defer:
             with _drain_lock:
-                if now < _drain_due:
-                    return  # that drain starts after this commit: it will see these rows
                 _drain_due = now + DRAIN_WINDOW_S
             drain_outbox.using(run_after=timezone.now() + dt.timedelta(seconds=DRAIN_WINDOW_S)).enqueue()
         else:
