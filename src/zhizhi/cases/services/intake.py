@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db import IntegrityError, connection, connections, router
-from django.db.models import F, Field, FloatField, Value
+from django.db.models import Field
 
 from zhizhi.areas import spatial
 from zhizhi.areas.models import Area
@@ -387,8 +387,12 @@ def nearby_summaries(
     exclude_id: int | None = None,
     limit: int = 10,
 ) -> list[NearbyCase]:
-    """What `nearby_open_cases` finds, as NearbyCase summaries (the intake answer, the API's lists): one
-    precompiled query on the partial index case_nearby_open."""
+    """Open cases of the category within `radius_m` reported in the last `window`, nearest first, as
+    NearbyCase summaries (the intake answer, the API's lists).
+
+    One precompiled query on the partial index case_nearby_open: the bounding box of the circle, ordered by
+    the squared equirectangular distance (the same order as the great-circle distance at this scale) and cut
+    at `limit`; the exact distance then drops the box's corners."""
     now = now or clock.now()
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
     stretch = math.cos(math.radians(lat))
@@ -411,46 +415,11 @@ def nearby_summaries(
     return [c for d, c in sorted(found, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
 
 
-def nearby_open_cases(
-    category: Category,
-    lat: float,
-    lon: float,
-    *,
-    now: dt.datetime | None = None,
-    radius_m: float = DUPLICATE_RADIUS_M,
-    window: dt.timedelta = DUPLICATE_WINDOW,
-    exclude_id: int | None = None,
-    limit: int = 10,
-) -> list[Case]:
-    """Open cases of the category within `radius_m` reported in the last `window`, nearest first.
-
-    One query: the bounding box of the circle, ordered by the squared equirectangular distance (the same
-    order as the great-circle distance at this scale) and cut at `limit`; the exact distance then drops the
-    box's corners."""
-    now = now or clock.now()
-    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
-    stretch = math.cos(math.radians(lat))
-    d_lat = F("lat") - Value(float(lat), output_field=FloatField())
-    d_lon = (F("lon") - Value(float(lon), output_field=FloatField())) * Value(
-        stretch, output_field=FloatField()
-    )
-    candidates = (
-        Case.objects.filter(
-            category=category,
-            status__in=OPEN_STATUSES,
-            created_at__gte=now - window,
-            lat__gte=min_lat,
-            lat__lte=max_lat,
-            lon__gte=min_lon,
-            lon__lte=max_lon,
-        )
-        .exclude(pk=exclude_id or 0)
-        .annotate(near=d_lat * d_lat + d_lon * d_lon)
-        .order_by("near", "pk")
-    )
-    rows = list(candidates.select_related("category", "current_unit")[:limit])
-    near = [(geo.distance_m(lat, lon, cast(float, c.lat), cast(float, c.lon)), c) for c in rows]
-    return [c for d, c in sorted(near, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
+def nearby_open_cases(category: Category, lat: float, lon: float, **options: Any) -> list[Case]:
+    """What `nearby_summaries` finds (same options), as whole cases with their category and unit."""
+    found = nearby_summaries(category, lat, lon, **options)
+    cases = Case.objects.select_related("category", "current_unit").in_bulk([c.pk for c in found])
+    return [cases[c.pk] for c in found if c.pk in cases]
 
 
 @functools.lru_cache(maxsize=4)
