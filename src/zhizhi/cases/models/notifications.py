@@ -13,7 +13,7 @@ from zhizhi.core.pii import EncryptedTextField
 
 class Notification(models.Model):
     """通知 — one message to one recipient, written in the same transaction as the change that causes it and
-    sent after commit by a task (cases.tasks.deliver_notification). A failed send is retried from this row
+    sent after commit by the outbox drain task (cases.tasks.drain_outbox). A failed send is retried from this row
     with back-off (the minute scan picks up due rows) and never undoes or blocks the change.
 
     With the development adapter the row itself is the delivered message: staff see it in their inbox.
