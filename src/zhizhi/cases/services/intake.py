@@ -284,10 +284,12 @@ def _replay(actor: Any, key: str) -> Case | None:
     return existing
 
 
-def _create(actor: Any, clean: dict, now: dt.datetime) -> Case:
+def _create(actor: Any, clean: dict, now: dt.datetime) -> tuple[Case, list[NearbyCase] | None]:
     """The case with its first transition, photos, audit row and the reporter's notifications: written in one
     statement on PostgreSQL (together.insert_together), in one transaction elsewhere; the notifications are
-    handed to the task queue after the commit."""
+    handed to the task queue after the commit. On PostgreSQL the same statement reads the duplicate
+    candidates (`duplicate_summaries`, as it would find them right after: the statement's snapshot is from
+    before the insert, so the new case is not among them); elsewhere they are None, to be read after."""
     street_code, number = next_number(clean["area"], now)
     phone = clean["contact_phone"]
     case = Case(
@@ -336,6 +338,12 @@ def _create(actor: Any, clean: dict, now: dt.datetime) -> Case:
         case, "received", f"您反映的问题已受理，编号 {case.number}，我们将尽快处理。"
     )
     to_send = together.Children(notices, {"case_id": "pk"}, returning=True)
+    nearby = None
+    lat, lon = case.lat, case.lon
+    if connection.vendor == "postgresql" and lat is not None and lon is not None:
+        nearby = together.Also(
+            *_nearby_read(case.category, lat, lon, now, DUPLICATE_RADIUS_M, DUPLICATE_WINDOW, None, 10)
+        )
     insert_together(
         case,
         [
@@ -344,9 +352,12 @@ def _create(actor: Any, clean: dict, now: dt.datetime) -> Case:
             together.Children([entry], {"object_id": "pk_text"}),
             to_send,
         ],
+        also=nearby,
     )
     outbox.send_after_commit(to_send.ids)
-    return case
+    if nearby is None or nearby.rows is None or lat is None or lon is None:
+        return case, None
+    return case, _nearest(_nearby_from_json(nearby.rows, case.category), lat, lon, DUPLICATE_RADIUS_M)
 
 
 def open_case(actor: Any, data: CaseInput) -> IntakeResult:
@@ -367,13 +378,13 @@ def open_case(actor: Any, data: CaseInput) -> IntakeResult:
         raise
     now = clock.now()
     try:
-        case = _create(actor, clean, now)
+        case, nearby = _create(actor, clean, now)
     except IntegrityError:
         if key and (existing := _replay(actor, key)) is not None:
             return IntakeResult(existing, False, [])
         lookups.clear()  # a cached grid or category that is no longer there: read them again next time
         raise
-    return IntakeResult(case, True, duplicate_summaries(case))
+    return IntakeResult(case, True, duplicate_summaries(case) if nearby is None else nearby)
 
 
 def nearby_summaries(
@@ -394,22 +405,39 @@ def nearby_summaries(
     the squared equirectangular distance (the same order as the great-circle distance at this scale) and cut
     at `limit`; the exact distance then drops the box's corners."""
     now = now or clock.now()
+    sql, params = _nearby_read(category, lat, lon, now, radius_m, window, exclude_id, limit)
+    return _nearest(_lean_rows(sql, params, category), lat, lon, radius_m)
+
+
+def _nearby_read(
+    category: Category,
+    lat: float,
+    lon: float,
+    now: dt.datetime,
+    radius_m: float,
+    window: dt.timedelta,
+    exclude_id: int | None,
+    limit: int,
+) -> tuple[str, list]:
+    """The candidates query of `nearby_summaries` with its parameters."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius_m)
     stretch = math.cos(math.radians(lat))
-    rows = _lean_rows(
-        [
-            category.pk,
-            min_lat,
-            max_lat,
-            min_lon,
-            max_lon,
-            connection.ops.adapt_datetimefield_value(now - window),
-            exclude_id or 0,
-            *(float(lat), float(lat), float(lon), float(lon), stretch, stretch),
-            limit,
-        ],
-        category,
-    )
+    params = [
+        category.pk,
+        min_lat,
+        max_lat,
+        min_lon,
+        max_lon,
+        connection.ops.adapt_datetimefield_value(now - window),
+        exclude_id or 0,
+        *(float(lat), float(lat), float(lon), float(lon), stretch, stretch),
+        limit,
+    ]
+    return _lean_nearby_sql(connection.vendor), params
+
+
+def _nearest(rows: list[NearbyCase], lat: float, lon: float, radius_m: float) -> list[NearbyCase]:
+    """The candidates within the circle (the box's corners dropped), nearest first."""
     # the box in the WHERE clause leaves out cases with no lat/lon
     found = [(geo.distance_m(lat, lon, c.lat, c.lon), c) for c in rows]
     return [c for d, c in sorted(found, key=lambda p: (p[0], p[1].pk)) if d <= radius_m]
@@ -461,7 +489,7 @@ def _lean_converters(alias: str) -> tuple[tuple[int, Any, tuple], ...]:
     return tuple(out)
 
 
-def _lean_rows(params: list, category: Category) -> list[NearbyCase]:
+def _lean_rows(sql: str, params: list, category: Category) -> list[NearbyCase]:
     """Run the candidates query; each row, through the backend's converters (as a queryset applies them),
     becomes a NearbyCase."""
     alias = router.db_for_read(Case)
@@ -469,7 +497,7 @@ def _lean_rows(params: list, category: Category) -> list[NearbyCase]:
     converters = _lean_converters(alias)
     names = _lean_fields()
     with db.cursor() as cursor:
-        cursor.execute(_lean_nearby_sql(db.vendor), params)
+        cursor.execute(sql, params)
         fetched = cursor.fetchall()
     out = []
     for values in fetched:
@@ -488,6 +516,26 @@ def _lean_rows(params: list, category: Category) -> list[NearbyCase]:
                 created_at=row["created_at"],
                 lat=row["lat"],
                 lon=row["lon"],
+                category=category,
+            )
+        )
+    return out
+
+
+def _nearby_from_json(rows: list[dict], category: Category) -> list[NearbyCase]:
+    """NearbyCase summaries from the candidates query's rows as JSON (read with the insert, together.Also)."""
+    out = []
+    for row in rows:
+        created = dt.datetime.fromisoformat(row["created_at"])
+        out.append(
+            NearbyCase(
+                pk=row["id"],
+                number=row["number"],
+                title=row["title"],
+                status=row["status"],
+                created_at=created if created.tzinfo else created.replace(tzinfo=dt.UTC),
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
                 category=category,
             )
         )

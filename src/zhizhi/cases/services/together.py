@@ -7,12 +7,18 @@ of BEGIN, five INSERTs and COMMIT. The SQL of every INSERT is Django's own (SQLI
 field preparation, JSON and bytes handling as Model.save / bulk_create); only the link to the parent's id
 is an expression. Elsewhere (SQLite) the rows are saved one after another in a transaction.
 
+A read can ride along (`Also`): on PostgreSQL it is a sub-select of the same statement and sees the database
+as it was before these inserts (a statement's parts share one snapshot), so the intake's duplicate check costs
+no round trip of its own and never finds the case it is part of. Elsewhere `insert_together` leaves it unrun
+(`Also.rows` stays None) and the caller reads after the insert as before.
+
 No post_save signals are sent for the rows written this way (as with bulk_create).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -33,6 +39,16 @@ class Children:
     links: dict[str, str]
     ids: list[int] = field(default_factory=list)  # filled in when `returning`
     returning: bool = False
+
+
+@dataclass
+class Also:
+    """A read to run in the same statement on PostgreSQL: `sql` with `params`; `rows` gets its rows as dicts
+    of column name → JSON value (numbers, strings, booleans, None; a timestamp as ISO-8601 text)."""
+
+    sql: str
+    params: Sequence
+    rows: list[dict] | None = None
 
 
 _sql_cache: dict[tuple, str] = {}
@@ -165,11 +181,12 @@ def _convert_once(cursor) -> None:
         raw._query_cls = _KeptQuery
 
 
-def insert_together(parent: Model, children: Sequence[Children]) -> Model:
-    """Insert `parent` (no pk yet) and its children (links set here); returns the parent with its pk."""
+def insert_together(parent: Model, children: Sequence[Children], also: Also | None = None) -> Model:
+    """Insert `parent` (no pk yet) and its children (links set here); returns the parent with its pk. On
+    PostgreSQL, `also` is read in the same statement (see the module's docstring)."""
     children = [c for c in children if c.rows]
     if connection.vendor == "postgresql":
-        _insert_postgresql(parent, children)
+        _insert_postgresql(parent, children, also)
     else:
         with transaction.atomic():
             parent.save(force_insert=True)
@@ -187,7 +204,7 @@ def _link(group: Children, pk_value, pk_ref, text_ref) -> None:
             setattr(row, attname, text_ref if what == "pk_text" else pk_ref)
 
 
-def _insert_postgresql(parent: Model, children: list[Children]) -> None:
+def _insert_postgresql(parent: Model, children: list[Children], also: Also | None = None) -> None:
     parent_sql, params = _insert_sql([parent], returning=True)
     parts, all_params = [f'"zz_parent" AS ({parent_sql})'], list(params)
     pk_ref = RawSQL('(SELECT "id" FROM "zz_parent")', ())
@@ -204,6 +221,10 @@ def _insert_postgresql(parent: Model, children: list[Children]) -> None:
         f'ARRAY(SELECT "id" FROM "zz_child_{i}" ORDER BY "id")'  # noqa: S608 — our own CTE names
         for i, _ in returned
     ]
+    if also is not None:
+        # The rows as one JSON text (loaded below), however many rows and columns the read has.
+        select.append(f"(SELECT coalesce(json_agg(zz_also), '[]')::text FROM ({also.sql}) AS zz_also)")  # noqa: S608
+        all_params += also.params
     statement = f"WITH {', '.join(parts)} SELECT {', '.join(select)}"  # noqa: S608 — Django-built SQL
     # In autocommit mode the single statement is its own transaction: no BEGIN/COMMIT round trips. Inside a
     # transaction, a savepoint keeps it usable after a failed insert (a repeated idempotency key).
@@ -215,6 +236,9 @@ def _insert_postgresql(parent: Model, children: list[Children]) -> None:
     parent.pk = row[0]
     parent._state.adding = False
     parent._state.db = connection.alias
+    if also is not None:
+        also.rows = json.loads(row[-1])
+        row = row[:-1]
     for (_, group), ids in zip(returned, row[1:], strict=True):
         group.ids = list(ids)
     for group in children:
