@@ -322,3 +322,31 @@ def test_migration_carries_live_django_sessions_over(two_users):
     assert Session.objects.get(session_key=anonymous.session_key).user_id is None
     assert not Session.objects.filter(session_key=expired.session_key).exists()
     assert request_user(logged.session_key).pk == user.pk  # the old cookie still logs in
+
+
+def test_checked_session_data_is_parsed_again_not_shared_and_only_when_the_signature_was_good():
+    from zhizhi.accounts import sessions
+
+    store = SessionStore()
+    signed = store.encode({"_auth_user_id": "7", "cart": [1, 2]})
+    sessions._checked.clear()
+    first = store.decode(signed)
+    assert first == {"_auth_user_id": "7", "cart": [1, 2]} and signed in sessions._checked
+    first["cart"].append(3)  # a request changing its session's data in place
+    assert store.decode(signed) == {"_auth_user_id": "7", "cart": [1, 2]}
+    tampered = signed[:-2] + ("AA" if not signed.endswith("AA") else "BB")
+    assert store.decode(tampered) == {} and tampered not in sessions._checked
+
+
+@pytest.mark.django_db
+def test_the_api_hands_views_the_user_itself_not_the_lazy_proxy(two_users):
+    from django.utils.functional import SimpleLazyObject
+
+    from zhizhi.api import session_auth
+
+    user, _ = two_users
+    request = HttpRequest()
+    request.user = SimpleLazyObject(lambda: user)
+    assert session_auth.authenticate(request, "key") is user and request.user is user
+    request.user = SimpleLazyObject(AnonymousUser)
+    assert session_auth.authenticate(request, "key") is None
