@@ -33,7 +33,10 @@ MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=5)  # a claimed row not finished by then is taken up again
 FALLBACK_DELAY = dt.timedelta(minutes=1)  # when the after-commit enqueue is lost, the scan sends it
 BATCH = 200
-DRAIN_WINDOW_S = 0.2  # how long a deferred drain waits, gathering the commits of a burst
+# How long a deferred drain waits, gathering the commits of a burst. The worker polls an idle queue once a
+# second anyway, so a notice waits about a second more at most, and a busy process writes one task row a
+# second instead of five.
+DRAIN_WINDOW_S = 1.0
 
 _drain_lock = threading.Lock()
 _drain_due = 0.0  # time.monotonic() at which this process's last deferred drain may start
