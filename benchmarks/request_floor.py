@@ -1,7 +1,7 @@
 """The fixed cost of one request, measured in-process: what every page and API call pays before it does its work.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/request_floor.py [--quick] [-n 3000]
-        [--profile 40] [--keep] [--reuse]
+        [--profile 40] [--keep] [--reuse] [--cases 'bare,intake POST']
 
 Creates a throwaway database (`zhizhi_bench_floor`), migrates it and makes one resident account with a
 logged-in session. Then, with the production settings (ZHIZHI_ENV=production, DEBUG off, the keys set), it
@@ -60,6 +60,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("-n", type=int, help="requests per case (default 3,000; 1,000 with --quick)")
     parser.add_argument("--profile", type=int, default=0, metavar="K", help="print the top K functions")
     parser.add_argument("--profile-case", default="floor GET", help="which case --profile profiles")
+    parser.add_argument(
+        "--cases", help="comma-separated names of the cases to run (default: all), e.g. 'bare,intake POST'"
+    )
     parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database afterwards")
     parser.add_argument("--reuse", action="store_true", help=f"reuse a kept {BENCH_DB} (no migrate)")
     return parser.parse_args()
@@ -346,8 +349,13 @@ def main() -> int:
             "page GET": (product, "GET", PAGE, True, (200,)),
             "intake POST": (product, "POST", "/api/cases/", True, (201,)),
         }
+        chosen = [c.strip() for c in args.cases.split(",")] if args.cases else list(cases)
+        unknown = [c for c in chosen if c not in cases]
+        if unknown:
+            raise SystemExit(f"unknown case(s) {unknown}; choose from {list(cases)}")
         results = {}
-        for name, (app, method, path, auth, expect) in cases.items():
+        for name in chosen:
+            app, method, path, auth, expect = cases[name]
             try:
                 if name == "intake POST":
                     r = measure(reporter, app, method, path, n, expect=expect, body=intake_body)
@@ -362,18 +370,20 @@ def main() -> int:
                 f"{r['queries']:4.1f} queries ({r['sql_wall_ms']:.3f} ms)   {method} {path}"
             )
 
-        say("Own CPU ms per request of each middleware, floor GET (probes between them):")
-        probed_app = handler(probed(mw))
-        PROBE_LOG.clear()
-        for i in range(n):
-            PROBE_LOG.append([])
-            caller.call(probed_app, "GET", FLOOR_GET)
-            if i == n // 10:
-                PROBE_LOG.clear()
-        per_mw = middleware_costs(mw, PROBE_LOG)
-        for name, ms in per_mw.items():
-            say(f"  {name:<28} {ms:.4f}")
-        say(f"  {'sum':<28} {sum(per_mw.values()):.4f}")
+        per_mw: dict[str, float] = {}
+        if "floor GET" in chosen:
+            say("Own CPU ms per request of each middleware, floor GET (probes between them):")
+            probed_app = handler(probed(mw))
+            PROBE_LOG.clear()
+            for i in range(n):
+                PROBE_LOG.append([])
+                caller.call(probed_app, "GET", FLOOR_GET)
+                if i == n // 10:
+                    PROBE_LOG.clear()
+            per_mw = middleware_costs(mw, PROBE_LOG)
+            for name, ms in per_mw.items():
+                say(f"  {name:<28} {ms:.4f}")
+            say(f"  {'sum':<28} {sum(per_mw.values()):.4f}")
 
         if args.profile:
             app, method, path, auth, _ = cases[args.profile_case]
