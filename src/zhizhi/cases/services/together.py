@@ -24,7 +24,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import cast
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import AutoField, Field, Model
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
@@ -113,6 +113,7 @@ def _insert_sql(rows: Sequence[Model], returning: bool) -> tuple[str, tuple]:
     str, int, bool, float or None) of a field type for which both are the identity (`_PLAIN`)."""
     model = type(rows[0])
     plan = _plan(model)
+    db = connections[DEFAULT_DB_ALIAS]  # this thread's connection, not the proxy (a lookup per attribute)
     params: list = []
     expressions: list[tuple[bool, ...]] = []
     for row in rows:
@@ -128,7 +129,7 @@ def _insert_sql(rows: Sequence[Model], returning: bool) -> tuple[str, tuple]:
             if hasattr(value, "resolve_expression"):
                 marks.append(True)
             else:
-                params.append(f.get_db_prep_save(value, connection=connection))
+                params.append(f.get_db_prep_save(value, connection=db))
                 marks.append(False)
         expressions.append(tuple(marks))
     shape = (model, returning, tuple(expressions))
@@ -137,7 +138,7 @@ def _insert_sql(rows: Sequence[Model], returning: bool) -> tuple[str, tuple]:
         query = InsertQuery(model)
         fields = [f for f, _, _ in plan]
         query.insert_values(fields, cast(list[Model], rows), raw=False)  # stubs: list; any sequence will do
-        compiler = query.get_compiler(connection=connection)
+        compiler = query.get_compiler(connection=db)
         compiler.returning_fields = [model._meta.pk] if returning else None
         [(sql, built)] = compiler.as_sql()
         if len(built) != len(params):  # a field with its own placeholder: use the compiler's params
@@ -204,11 +205,15 @@ def _link(group: Children, pk_value, pk_ref, text_ref) -> None:
             setattr(row, attname, text_ref if what == "pk_text" else pk_ref)
 
 
+# The children's link to the parent's id (immutable expressions, made once: each RawSQL makes a Field).
+_PARENT_ID = RawSQL('(SELECT "id" FROM "zz_parent")', ())
+_PARENT_ID_TEXT = RawSQL('(SELECT "id"::text FROM "zz_parent")', ())
+
+
 def _insert_postgresql(parent: Model, children: list[Children], also: Also | None = None) -> None:
     parent_sql, params = _insert_sql([parent], returning=True)
     parts, all_params = [f'"zz_parent" AS ({parent_sql})'], list(params)
-    pk_ref = RawSQL('(SELECT "id" FROM "zz_parent")', ())
-    text_ref = RawSQL('(SELECT "id"::text FROM "zz_parent")', ())
+    pk_ref, text_ref = _PARENT_ID, _PARENT_ID_TEXT
     returned = []
     for i, group in enumerate(children):
         _link(group, None, pk_ref, text_ref)
@@ -229,13 +234,14 @@ def _insert_postgresql(parent: Model, children: list[Children], also: Also | Non
     # In autocommit mode the single statement is its own transaction: no BEGIN/COMMIT round trips. Inside a
     # transaction, a savepoint keeps it usable after a failed insert (a repeated idempotency key).
     own = transaction.get_autocommit()
-    with nullcontext() if own else transaction.atomic(), connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with nullcontext() if own else transaction.atomic(), db.cursor() as cursor:
         _convert_once(cursor)
         cursor.execute(statement, all_params)
         row = cursor.fetchone()
     parent.pk = row[0]
     parent._state.adding = False
-    parent._state.db = connection.alias
+    parent._state.db = db.alias
     if also is not None:
         also.rows = json.loads(row[-1])
         row = row[:-1]
@@ -245,7 +251,7 @@ def _insert_postgresql(parent: Model, children: list[Children], also: Also | Non
         _link(group, None, parent.pk, str(parent.pk))
         for child in group.rows:
             child._state.adding = False
-            child._state.db = connection.alias
+            child._state.db = db.alias
         if group.returning:
             for child, pk in zip(group.rows, group.ids, strict=True):
                 child.pk = pk
