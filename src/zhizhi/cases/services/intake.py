@@ -507,19 +507,21 @@ def _lean_rows(sql: str, params: list, category: Category) -> list[NearbyCase]:
                 for convert in functions:
                     values[i] = convert(values[i], col, db)
         row = dict(zip(names, values, strict=True))
-        out.append(
-            NearbyCase(
-                pk=row["id"],
-                number=row["number"],
-                title=row["title"],
-                status=row["status"],
-                created_at=row["created_at"],
-                lat=row["lat"],
-                lon=row["lon"],
-                category=category,
-            )
-        )
+        out.append(_summary(row, category, row["created_at"]))
     return out
+
+
+def _summary(row: dict, category: Category, created_at: dt.datetime) -> NearbyCase:
+    return NearbyCase(
+        pk=row["id"],
+        number=row["number"],
+        title=row["title"],
+        status=row["status"],
+        created_at=created_at,
+        lat=float(row["lat"]),
+        lon=float(row["lon"]),
+        category=category,
+    )
 
 
 def _nearby_from_json(rows: list[dict], category: Category) -> list[NearbyCase]:
@@ -527,18 +529,7 @@ def _nearby_from_json(rows: list[dict], category: Category) -> list[NearbyCase]:
     out = []
     for row in rows:
         created = dt.datetime.fromisoformat(row["created_at"])
-        out.append(
-            NearbyCase(
-                pk=row["id"],
-                number=row["number"],
-                title=row["title"],
-                status=row["status"],
-                created_at=created if created.tzinfo else created.replace(tzinfo=dt.UTC),
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
-                category=category,
-            )
-        )
+        out.append(_summary(row, category, created if created.tzinfo else created.replace(tzinfo=dt.UTC)))
     return out
 
 
