@@ -34,13 +34,16 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def _no_outbox_drain_pending():
-    """Each test starts with no outbox drain asked for by an earlier one (cases.services.outbox)."""
-    from zhizhi.cases.services import outbox
+def _no_process_state_from_earlier_tests():
+    """Each test starts with no outbox drain asked for by an earlier one (cases.services.outbox) and no case
+    serials reserved before its database was emptied (cases.services.numbering)."""
+    from zhizhi.cases.services import numbering, outbox
 
     outbox.forget_drain()
+    numbering.forget_blocks()
     yield
     outbox.forget_drain()
+    numbering.forget_blocks()
 
 
 @pytest.fixture

@@ -202,3 +202,62 @@ def test_anonymous_visitors_cannot_report():
 
     with pytest.raises(Forbidden):
         open_case(AnonymousUser(), CaseInput("暴露垃圾", "x", lat=A1[0], lon=A1[1]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_surge_takes_serials_in_blocks_that_no_other_process_is_handed(street, monkeypatch):
+    from zhizhi.cases.models import CaseCounter
+    from zhizhi.cases.services import numbering
+
+    day = dt.date(2026, 11, 27)
+    taken = [numbering._serial("330106001", day) for _ in range(40)]  # back to back: a surge
+    assert taken == list(range(1, 41))  # one process alone: in order, none skipped
+    reserved = CaseCounter.objects.get(street_code="330106001", day=day).last
+    assert reserved > 40  # blocks grew: fewer counter statements than serials
+    numbering.forget_blocks()  # another process (or this one restarted): starts after every reserved serial
+    assert numbering._serial("330106001", day) == reserved + 1
+    # a trickle takes one serial at a time again: every block lasts "long" here
+    monkeypatch.setattr(numbering, "FAST_S", -1.0)
+    monkeypatch.setattr(numbering, "SLOW_S", -1.0)
+    numbering.forget_blocks()
+    first = numbering._serial("330106001", day)
+    assert [numbering._serial("330106001", day) for _ in range(3)] == [first + 1, first + 2, first + 3]
+    assert CaseCounter.objects.get(street_code="330106001", day=day).last == first + 3
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_serials_are_taken_one_by_one(street):
+    from zhizhi.cases.models import CaseCounter
+    from zhizhi.cases.services import numbering
+
+    day = dt.date(2026, 11, 27)
+    assert [numbering._serial("330106001", day) for _ in range(5)] == [1, 2, 3, 4, 5]
+    assert CaseCounter.objects.get(street_code="330106001", day=day).last == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_and_processes_taking_serials_at_once_never_share_one(street):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    from zhizhi.cases.services import numbering
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a server database (SQLite's test database is one connection)")
+    day = dt.date(2026, 11, 27)
+
+    def take(worker: int) -> list[int]:
+        try:
+            out = []
+            for i in range(60):
+                if worker % 2 and i % 20 == 0:
+                    numbering.forget_blocks()  # another process: its own blocks from the same counter
+                out.append(numbering._serial("330106001", day))
+            return out
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        taken = [s for part in pool.map(take, range(4)) for s in part]
+    assert len(taken) == len(set(taken)) == 240
