@@ -204,7 +204,7 @@ def test_anonymous_visitors_cannot_report():
         open_case(AnonymousUser(), CaseInput("暴露垃圾", "x", lat=A1[0], lon=A1[1]))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_surge_takes_serials_in_blocks_that_no_other_process_is_handed(street, monkeypatch):
     from zhizhi.cases.models import CaseCounter
     from zhizhi.cases.services import numbering
@@ -235,7 +235,7 @@ def test_inside_a_transaction_serials_are_taken_one_by_one(street):
     assert CaseCounter.objects.get(street_code="330106001", day=day).last == 5
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_threads_and_processes_taking_serials_at_once_never_share_one(street):
     from concurrent.futures import ThreadPoolExecutor
 
