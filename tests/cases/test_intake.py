@@ -223,6 +223,9 @@ def test_a_surge_takes_serials_in_blocks_that_no_other_process_is_handed(street,
     first = numbering._serial("330106001", day)
     assert [numbering._serial("330106001", day) for _ in range(3)] == [first + 1, first + 2, first + 3]
     assert CaseCounter.objects.get(street_code="330106001", day=day).last == first + 3
+    # the next day starts at 1, and this process forgets the day before
+    assert numbering._serial("330106001", day + dt.timedelta(days=1)) == 1
+    assert all(d != day for _, d in numbering._blocks)
 
 
 @pytest.mark.django_db

@@ -120,8 +120,8 @@ def _serial(street_code: str, day: dt.date) -> int:
         elif lasted > SLOW_S:
             blocks.size = max(blocks.size // 2, 1)
         size, blocks.taken_at = blocks.size, now
-        if len(_blocks) > 1:  # yesterday's blocks (and other streets' idle ones) are not needed any more
-            for other in [k for k, b in _blocks.items() if k[1] != day and not b.ranges]:
+        if len(_blocks) > 1:  # another day's serials are not handed out any more: skipped
+            for other in [k for k in _blocks if k[1] != day]:
                 del _blocks[other]
     last = _bump(street_code, day, size)  # outside the lock: another street's intake need not wait for it
     with _blocks_lock:
