@@ -55,10 +55,10 @@ def _domain_error(request, exc: DomainError):
 def _validation_error(request, exc: NinjaValidationError):
     first = exc.errors[0] if exc.errors else {}
     loc = [str(p) for p in first.get("loc", [])]
-    if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+    if len(loc) > 2 and loc[0] == "body":
+        loc = loc[2:]  # the source and the view's name for the body schema (payload, data …), not the field
+    elif loc and loc[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
         loc = loc[1:]  # the parameter source, not the field
-    if loc and loc[0] == "payload":
-        loc = loc[1:]
     field = ".".join(loc) or None
     body = {
         "code": "invalid",
