@@ -7,6 +7,14 @@
 ``next_alarm`` assumes no further firing arrives. One episode raises one alarm: a silence episode is keyed by
 the moment the silence began, a door episode by the door and the moment it opened; the caller keeps the keys
 of the episodes it has already alarmed.
+
+Away notices (外出报备: "I am away from … until …", filed by the elder's advisor, community or grid worker) are
+the detector's `notices`, (leaves, back_by) pairs. A silence is covered by a notice when it began no earlier
+than `NOTICE_EARLY_H` before the declared departure and before the declared return, and began with the person
+going out (the away mode; in a home that cannot tell leaving from staying in — door only, or no door sensor
+— any silence). A covered silence's learned-baseline, no-activity and usual-time rules give way to one
+not-back alarm at the declared return plus the person's not-back margin. Door rules still apply, and where
+the flat can tell, a silence that began inside it is never covered (the person has not left).
 """
 
 from __future__ import annotations
@@ -68,6 +76,9 @@ class Profile:
         return cls(baseline, absences, door, away_mode=interior)
 
 
+NOTICE_EARLY_H = 2.0  # a person may leave this long before the departure they declared
+
+
 @dataclass
 class Detector:
     profile: Profile
@@ -76,6 +87,7 @@ class Detector:
     open_doors: dict[str, float] = field(default_factory=dict)
     inside_at: float | None = None  # the latest interior firing
     returned: bool = False  # the last firing was the front door after a long quiet inside: someone came back
+    notices: tuple[tuple[float, float], ...] = ()  # away notices: (leaves, back_by), local seconds
 
     def observe(self, event: Activity) -> None:
         settings = self.profile.baseline.settings if self.profile.baseline is not None else BaselineSettings()
@@ -92,7 +104,13 @@ class Detector:
 
     def copy(self) -> Detector:
         return Detector(
-            self.profile, self.config, self.last, dict(self.open_doors), self.inside_at, self.returned
+            self.profile,
+            self.config,
+            self.last,
+            dict(self.open_doors),
+            self.inside_at,
+            self.returned,
+            self.notices,
         )
 
     @property
@@ -113,6 +131,10 @@ class Detector:
             return out
         since = self.last.at
         episode = ("silence", since)
+        declared = self.declared_return()
+        if declared is not None:
+            out.append(Alarm(declared + self.config.not_back_margin_h * HOUR, AlarmKind.NOT_BACK, episode))
+            return out
         out.append(Alarm(since + self.config.no_activity_h * HOUR, AlarmKind.NO_ACTIVITY, episode))
         if self.mode == AWAY:
             usual = self.profile.absences.usual_hours(
@@ -131,6 +153,25 @@ class Detector:
             if due is not None:
                 out.append(Alarm(due, AlarmKind.IMPROBABLE_SILENCE, episode))
         return out
+
+    def covering(self) -> list[int]:
+        """Indexes of the away notices that cover the current silence."""
+        if self.last is None or not self.notices:
+            return []
+        # Where leaving can be told from staying in (a front door and interior sensors), only a departure is
+        # covered; elsewhere every silence may be the person away.
+        if self.profile.away_mode and self.profile.door is not None and self.mode != AWAY:
+            return []
+        since = self.last.at
+        return [
+            i
+            for i, (leaves, back) in enumerate(self.notices)
+            if leaves - NOTICE_EARLY_H * HOUR <= since < back
+        ]
+
+    def declared_return(self) -> float | None:
+        """The latest declared return of the away notices that cover the current silence (None: none does)."""
+        return max((self.notices[i][1] for i in self.covering()), default=None)
 
     def next_alarm(self, after: float | None = None, exclude: set | frozenset = frozenset()) -> Alarm | None:
         """The earliest alarm (at or after `after`, if given) whose episode is not in `exclude`."""

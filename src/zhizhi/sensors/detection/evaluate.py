@@ -10,6 +10,8 @@
    false alarm, resolved by whoever answered it) is caught only by a later episode. No alarm within
    `horizon_h` hours: missed. The delay median and 90th percentile are over the detected emergencies;
    `missed_fraction` says how many were not.
+4. `notices`: away notices (外出报备) the person filed, (leaves, back_by) in local seconds — as if declared
+   before leaving (see detector.py); none by default, as the logs carry none.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def evaluate(
     cuts: int = 200,
     seed: int = DEFAULT_SEED,
     horizon_h: float = 48.0,
+    notices: Sequence[tuple[float, float]] = (),
 ) -> Evaluation:
     if len(events) < 2:
         raise ValueError("the log holds fewer than two firings")
@@ -126,7 +129,7 @@ def evaluate(
     testing = [e for e in events if e.at >= split]
     profile = Profile.learn(training, door, until=split, settings=settings)
 
-    primed = Detector(profile, config)
+    primed = Detector(profile, config, notices=tuple(notices))
     for event in training:
         primed.observe(event)
     false_alarms = _false_alarms(primed.copy(), testing, split, end)

@@ -1,6 +1,6 @@
 """`zhizhi sensors …` — replay and evaluate logs, and the sensors app's periodic and operator commands.
 
-zhizhi sensors evaluate --format {kasteren,csv} FILE --json [--door SENSOR] [--sweep]
+zhizhi sensors evaluate --format {kasteren,csv} FILE --json [--door SENSOR] [--sweep] [--notice LEAVES,BACK_BY]
 zhizhi sensors replay --format {kasteren,csv} FILE [--speed N] [--mqtt URL] [--prefix P]
 zhizhi sensors tick [--loop] [--interval 2]      due alarms, ladder steps, retries, health (periodic)
 zhizhi sensors learn                             relearn every watched person's baseline (nightly)
@@ -9,6 +9,7 @@ zhizhi sensors add-device --vendor-id V [--name N] [--gateway P] [--kind door] [
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -18,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhizhi.core.errors import DomainError
 from zhizhi.sensors.detection.evaluate import DEFAULT_SEED, evaluate, sweep
-from zhizhi.sensors.detection.events import LogFormatError, guess_door, read_log
+from zhizhi.sensors.detection.events import LogFormatError, guess_door, local_seconds, read_log
 from zhizhi.sensors.detection.rules import RuleConfig
 
 
@@ -27,6 +28,17 @@ def _log_arguments(parser) -> None:
     parser.add_argument("file")
     parser.add_argument("--tz", default="UTC", help="zone in which aware csv timestamps are read")
     parser.add_argument("--door", help='the front-door sensor (default: a name with "front" or "door")')
+
+
+def _notice(text: str) -> tuple[float, float]:
+    """`LEAVES,BACK_BY` (ISO-8601 wall-clock times) → local seconds, as the detector reads the log."""
+    try:
+        leaves, back_by = (dt.datetime.fromisoformat(part.strip()) for part in text.split(","))
+    except ValueError:
+        raise CommandError(f"--notice: expected LEAVES,BACK_BY as ISO-8601 times, got {text!r}") from None
+    if back_by <= leaves:
+        raise CommandError(f"--notice: the return must come after the departure ({text!r})")
+    return local_seconds(leaves.replace(tzinfo=dt.UTC)), local_seconds(back_by.replace(tzinfo=dt.UTC))
 
 
 class Command(BaseCommand):
@@ -46,6 +58,14 @@ class Command(BaseCommand):
         )
         ev.add_argument("--cuts", type=int, default=200, help="emergency moments (at least 100)")
         ev.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        ev.add_argument(
+            "--notice",
+            action="append",
+            default=[],
+            metavar="LEAVES,BACK_BY",
+            help="an away notice (外出报备) in the log's wall-clock time, e.g. 2008-03-21T19:00,2008-03-23T19:30;"
+            " repeatable",
+        )
         rp = sub.add_parser("replay", help="publish a log as Zigbee2MQTT messages")
         _log_arguments(rp)
         rp.add_argument("--speed", type=float, default=1.0, help="time acceleration (0: no waiting)")
@@ -92,7 +112,11 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             return
         config = replace(RuleConfig(), alpha=options["alpha"])
-        kwargs = {"cuts": max(100, options["cuts"]), "seed": options["seed"]}
+        kwargs = {
+            "cuts": max(100, options["cuts"]),
+            "seed": options["seed"],
+            "notices": [_notice(text) for text in options["notice"]],
+        }
         try:
             if options["sweep"]:
                 for result in sweep(events, door, config=config, **kwargs):
