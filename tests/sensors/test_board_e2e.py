@@ -125,3 +125,25 @@ def test_community_staff_accept_a_threshold_proposal_on_the_alarm_page(page, liv
     assert Watch.objects.get(pk=alarm.watch_id).config[knob.parameter] == knob.looser(
         getattr(RuleConfig(), knob.parameter), False
     )
+
+
+def test_a_grid_worker_files_an_away_notice_and_the_board_shows_it(page, live_server, world):
+    from playwright.sync_api import expect
+
+    from zhizhi.core import clock
+    from zhizhi.sensors.models import AwayNotice
+
+    login(page, live_server, "xiaowang")
+    page.goto(f"{live_server.url}/sensors/")
+    page.locator('tr[data-testid="board-row"] a', has_text="张阿姨").click()
+    back = (dt.datetime.now(clock.SHANGHAI) + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    form = page.get_by_test_id("notice-form")
+    form.locator("input[name=back_by]").fill(back.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=reason]").fill("去女儿家")
+    form.locator("button[type=submit]").click()
+    notice_row = page.locator('tr[data-testid="notice"][data-open="1"]')
+    expect(notice_row).to_have_count(1)
+    expect(notice_row).to_contain_text("去女儿家")
+    assert AwayNotice.objects.get().back_by == back
+    page.goto(f"{live_server.url}/sensors/")
+    expect(page.get_by_test_id("away-notice")).to_contain_text(back.strftime("%m-%d %H:%M"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyHeader
 
 from zhizhi.core import clock
@@ -22,9 +22,11 @@ from zhizhi.sensors.schemas import (
     GatewayBatch,
     IngestOut,
     NoteIn,
+    NoticeIn,
+    NoticeOut,
     ResolveIn,
 )
-from zhizhi.sensors.services import alarms, devices, tuning
+from zhizhi.sensors.services import alarms, devices, notices, tuning
 from zhizhi.sensors.services.ingest import Inbound, ingest
 
 router = Router(tags=["sensors"])
@@ -93,6 +95,7 @@ def board(request):
             "colour": r.colour,
             "state": r.state,
             "open_alarms": [a.pk for a in r.open_alarms],
+            "away_until": r.away_until,
         }
         for r in queries.board(request.user)
     ]
@@ -308,3 +311,42 @@ def accept_proposal(request, watch_id: int, proposal_id: int, data: NoteIn):
 def dismiss_proposal(request, watch_id: int, proposal_id: int, data: NoteIn):
     watched = queries.access_watch(request.user, watch_id)
     return _proposal(tuning.dismiss(request.user, tuning.access_proposal(watched, proposal_id), data.note))
+
+
+def _notice(n) -> dict:
+    return {
+        "id": n.pk,
+        "leaves_at": n.leaves_at,
+        "back_by": n.back_by,
+        "reason": n.reason,
+        "filed_by": n.filed_by.get_username() if n.filed_by_id else None,
+        "created_at": n.created_at,
+        "departed_at": n.departed_at,
+        "ended_at": n.ended_at,
+        "end_note": n.end_note,
+        "open": n.ended_at is None,
+    }
+
+
+@router.get("/watches/{watch_id}/notices", response=list[NoticeOut], url_name="sensors_notices")
+def notice_list(request, watch_id: int):
+    """The person's away notices (外出报备), newest departure first."""
+    watched = queries.access_watch(request.user, watch_id)
+    return [_notice(n) for n in notices.history(watched)]
+
+
+@router.post("/watches/{watch_id}/notices", response={201: NoticeOut}, url_name="sensors_notice_file")
+def file_notice(request, watch_id: int, data: NoticeIn):
+    """File an away notice: the person's silence rules wait for the declared return (door rules do not)."""
+    watched = queries.access_watch(request.user, watch_id)
+    notice = notices.file_notice(
+        request.user, watched, back_by=data.back_by, leaves_at=data.leaves_at, reason=data.reason
+    )
+    return Status(201, _notice(notice))
+
+
+@router.post("/watches/{watch_id}/notices/{notice_id}/end", response=NoticeOut, url_name="sensors_notice_end")
+def end_notice(request, watch_id: int, notice_id: int, data: NoteIn):
+    """End an away notice early (back home, trip called off): the person is watched as usual from now."""
+    watched = queries.access_watch(request.user, watch_id)
+    return _notice(notices.end_notice(request.user, notices.access_notice(watched, notice_id), data.note))

@@ -16,6 +16,7 @@ from zhizhi.core.permissions import area_prefix, people_policy
 from zhizhi.sensors.models import (
     Alarm,
     AlarmStatus,
+    AwayNotice,
     Device,
     EventKind,
     Gateway,
@@ -82,6 +83,7 @@ class BoardRow:
     colour: str  # green | amber | red | grey
     state: str
     open_alarms: list[Alarm] = field(default_factory=list)
+    away_until: dt.datetime | None = None  # the declared return of an away notice in force now
 
 
 def _colour(watch: Watch, alarms: list[Alarm], sensor_down: bool, now: dt.datetime) -> tuple[str, str]:
@@ -101,7 +103,12 @@ def board(actor: Any, now: dt.datetime | None = None) -> list[BoardRow]:
         watches_for(actor)
         .select_related("resident", "resident__home")
         .prefetch_related(
-            Prefetch("alarms", Alarm.objects.filter(status__in=OPEN_ALARM), to_attr="open_alarms")
+            Prefetch("alarms", Alarm.objects.filter(status__in=OPEN_ALARM), to_attr="open_alarms"),
+            Prefetch(
+                "notices",
+                AwayNotice.objects.filter(ended_at__isnull=True, leaves_at__lte=now, back_by__gt=now),
+                to_attr="away_now",
+            ),
         )
         .order_by("area_code", "id")
     )
@@ -123,6 +130,7 @@ def board(actor: Any, now: dt.datetime | None = None) -> list[BoardRow]:
                 colour,
                 state,
                 watch.open_alarms,
+                max((n.back_by for n in watch.away_now), default=None),
             )
         )
     order = {"red": 0, "grey": 1, "amber": 2, "green": 3}

@@ -67,6 +67,7 @@ class BoardRowOut(Schema):
     colour: str
     state: str
     open_alarms: list[int]
+    away_until: dt.datetime | None = None  # an away notice in force: the declared return
 
 
 class DeviceOut(Schema):
@@ -81,3 +82,25 @@ class DeviceOut(Schema):
     last_seen_at: dt.datetime | None
     last_activity_at: dt.datetime | None
     open_tickets: list[str]
+
+
+class NoticeIn(Schema):
+    """An away notice (外出报备): away from `leaves_at` (default: now) until `back_by`; naive times are the
+    street's wall clock (Asia/Shanghai)."""
+
+    back_by: dt.datetime
+    leaves_at: dt.datetime | None = None
+    reason: str = Field("", max_length=200)
+
+
+class NoticeOut(Schema):
+    id: int
+    leaves_at: dt.datetime
+    back_by: dt.datetime
+    reason: str
+    filed_by: str | None
+    created_at: dt.datetime
+    departed_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    end_note: str
+    open: bool

@@ -24,6 +24,8 @@ urlpatterns = [
         {"action": "dismiss"},
         name="proposal_dismiss",
     ),
+    path("watches/<int:watch_id>/notices/", views.notice_file, name="notice_file"),
+    path("watches/<int:watch_id>/notices/<int:notice_id>/end/", views.notice_end, name="notice_end"),
     path("devices/unknown/", views.unknown_list, name="unknown_devices"),
     path("devices/unknown/<int:unknown_id>/bind/", views.bind_device, name="bind_device"),
     path("devices/<int:device_id>/", views.device_detail, name="device_detail"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhizhi.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from zhizhi.sensors import queries
 from zhizhi.sensors.models import AlarmStatus, DeviceKind, Gateway, GatewayKind, Outcome
-from zhizhi.sensors.services import alarms, devices, tuning
+from zhizhi.sensors.services import alarms, devices, notices, tuning
 
 
 def domain_errors(view):
@@ -103,9 +103,18 @@ def alarm_action(request, alarm_id: int, action: str):
 @login_required
 @domain_errors
 def watch_detail(request, watch_id: int):
-    """A watched person: their thresholds (with the defaults and floors), proposals, changes, recent alarms."""
+    """A watched person: their thresholds (with the defaults and floors), proposals, changes, recent alarms,
+    away notices."""
     watched = queries.access_watch(request.user, watch_id)
+    return _watch_page(request, watched)
+
+
+def _watch_page(request, watched, *, notice_form=None, notice_error=None, status=200):
     context = {
+        "notices": notices.history(watched),
+        "can_file_notice": notices.may_file(request.user, watched),
+        "notice_form": notice_form or {},
+        "notice_error": notice_error,
         "watch": watched,
         "settings": tuning.settings_of(watched),
         "alarms": list(watched.alarms.order_by("-raised_at", "-id")[:20]),
@@ -113,7 +122,42 @@ def watch_detail(request, watch_id: int):
         "changes": tuning.history(watched)[:20],
         "can_tune": tuning.may_tune(request.user, watched),
     }
-    return render(request, "sensors/watch_detail.html", context)
+    return render(request, "sensors/watch_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+@domain_errors
+def notice_file(request, watch_id: int):
+    """File an away notice from the person's page; a bad field shows the form again with the reason."""
+    watched = queries.access_watch(request.user, watch_id)
+    form = {k: request.POST.get(k, "") for k in ("leaves_at", "back_by", "reason")}
+    try:
+        notices.file_notice(
+            request.user, watched, back_by=form["back_by"], leaves_at=form["leaves_at"], reason=form["reason"]
+        )
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as exc:
+        return _watch_page(request, watched, notice_form=form, notice_error=exc, status=exc.status)
+    messages.success(request, _("Away notice filed: silence alarms wait for the declared return."))
+    return redirect("sensors:watch_detail", watch_id=watched.pk)
+
+
+@require_POST
+@login_required
+@domain_errors
+def notice_end(request, watch_id: int, notice_id: int):
+    watched = queries.access_watch(request.user, watch_id)
+    notice = notices.access_notice(watched, notice_id)
+    try:
+        notices.end_notice(request.user, notice, request.POST.get("note", ""))
+        messages.success(request, _("Away notice ended: the person is watched as usual."))
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("sensors:watch_detail", watch_id=watched.pk)
 
 
 @require_POST

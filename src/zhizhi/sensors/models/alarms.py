@@ -169,3 +169,37 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} → {self.target_name}"
+
+
+class AwayNotice(models.Model):
+    """外出报备 — a watched person is away (at their children's, in hospital, travelling) from `leaves_at`
+    until `back_by`, as they, their family or their advisor told the community.
+
+    While it covers the person's silence after they went out (`departed_at`: when the sensors saw them go), the
+    silence rules wait for the declared return (detector.py); a return home seen by the sensors ends it
+    (`ended_at`, `end_note`), as does staff ending it early. Door rules are never held.
+    """
+
+    watch = models.ForeignKey(Watch, on_delete=models.CASCADE, related_name="notices")
+    leaves_at = models.DateTimeField(_("leaves"))
+    back_by = models.DateTimeField(_("back by"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("filed"))
+    departed_at = models.DateTimeField(_("seen leaving"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    end_note = models.CharField(_("how it ended"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("away notice")
+        verbose_name_plural = _("away notices")
+        ordering = ["-leaves_at", "-id"]
+        indexes = [models.Index(fields=["watch", "back_by"], name="notice_watch_back")]
+
+    def __str__(self) -> str:
+        return f"{self.watch} {self.leaves_at:%m-%d %H:%M}–{self.back_by:%m-%d %H:%M}"

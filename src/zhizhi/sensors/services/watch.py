@@ -1,7 +1,8 @@
 """Live detection: each watched resident's detector, fed from the state of the devices of their home.
 
 The detector (detection.detector) needs only the last activity and the open doors, both kept on the Device
-rows by ingestion, so a check costs one query for the devices. `next_check_at` on the Watch holds the
+rows by ingestion, and the person's open away notices (services.notices), so a check costs a query for the
+devices and one for the notices. `next_check_at` on the Watch holds the
 earliest moment one of the person's rules could fire; ingestion refreshes it whenever a door opens or closes,
 and `check_due` — run every few seconds by `zhizhi ingest-mqtt` (and `zhizhi sensors tick`) — raises the
 alarms whose moment has come. A door left open at night therefore raises its alarm within one check interval
@@ -24,8 +25,8 @@ from zhizhi.core.models import AuditAction
 from zhizhi.sensors.detection.detector import Detector
 from zhizhi.sensors.detection.events import Activity, from_local_seconds, local_seconds
 from zhizhi.sensors.detection.rules import RuleConfig
-from zhizhi.sensors.models import Alarm, AlarmStatus, Device, Watch
-from zhizhi.sensors.services import alarms, profiles
+from zhizhi.sensors.models import Alarm, AlarmStatus, AwayNotice, Device, Watch
+from zhizhi.sensors.services import alarms, notices, profiles
 
 TZ = clock.SHANGHAI
 DISABLED_TAG = "失能"
@@ -75,13 +76,20 @@ def healthy(devices: list[Device]) -> bool:
     return any(d.online and (d.gateway is None or d.gateway.online) for d in devices)
 
 
-def detector_for(watch: Watch, devices: list[Device] | None = None) -> tuple[Detector, list[Device]]:
-    """The person's detector, in the state their devices are in now."""
+def detector_for(
+    watch: Watch, devices: list[Device] | None = None, away: list[AwayNotice] | None = None
+) -> tuple[Detector, list[Device]]:
+    """The person's detector, in the state their devices are in now, with their open away notices."""
     devices = devices_of(watch) if devices is None else devices
+    away = notices.open_notices(watch) if away is None else away
     entrance = next((d for d in devices if d.is_entrance), None)
     door = entrance.friendly_name if entrance else None
     profile = profiles.load(watch.profile, door, interior=any(not d.is_entrance for d in devices))
-    detector = Detector(profile, config_of(watch))
+    detector = Detector(
+        profile,
+        config_of(watch),
+        notices=tuple((local_seconds(n.leaves_at, TZ), local_seconds(n.back_by, TZ)) for n in away),
+    )
     seen = [d for d in devices if d.last_activity_at is not None]  # so each has a datetime below
     if seen:
         last = max(seen, key=lambda d: cast(dt.datetime, d.last_activity_at))
@@ -124,8 +132,14 @@ def _next(watch: Watch, detector: Detector, alarmed: set[str]):
 
 
 def refresh(watch: Watch, devices: list[Device] | None = None) -> None:
-    """Recompute the person's last activity and the moment of their next possible alarm."""
-    detector, devices = detector_for(watch, devices)
+    """Recompute the person's last activity and the moment of their next possible alarm; settle their away
+    notices (ended by a return home, or marked with the departure they cover)."""
+    devices = devices_of(watch) if devices is None else devices
+    away = notices.settle(watch, devices)
+    detector, devices = detector_for(watch, devices, away)
+    covering = detector.covering()
+    if covering and detector.last is not None:
+        notices.mark_departures(away, covering, from_local_seconds(detector.last.at, TZ))
     last = max((d.last_activity_at for d in devices if d.last_activity_at), default=None)
     watch.last_activity_at = last
     upcoming = _next(watch, detector, _alarmed(watch)) if watch.enabled and devices else None
