@@ -94,6 +94,7 @@ class Command(BaseCommand):
 
     # -- logs -------------------------------------------------------------------------------------
     def _log_command(self, action: str, options: dict) -> None:
+        away = [_notice(text) for text in options.get("notice") or []]  # bad input first, before the file
         try:
             events = read_log(options["file"], options["log_format"], options["tz"])
             door = guess_door(events, options.get("door"))
@@ -115,7 +116,7 @@ class Command(BaseCommand):
         kwargs = {
             "cuts": max(100, options["cuts"]),
             "seed": options["seed"],
-            "notices": [_notice(text) for text in options["notice"]],
+            "notices": away,
         }
         try:
             if options["sweep"]:
