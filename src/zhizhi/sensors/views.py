@@ -115,6 +115,7 @@ def _watch_page(request, watched, *, notice_form=None, notice_error=None, status
         "can_file_notice": notices.may_file(request.user, watched),
         "notice_form": notice_form or {},
         "notice_error": notice_error,
+        "notice_error_label": _notice_field_label(notice_error.field) if notice_error else "",
         "watch": watched,
         "settings": tuning.settings_of(watched),
         "alarms": list(watched.alarms.order_by("-raised_at", "-id")[:20]),
@@ -123,6 +124,11 @@ def _watch_page(request, watched, *, notice_form=None, notice_error=None, status
         "can_tune": tuning.may_tune(request.user, watched),
     }
     return render(request, "sensors/watch_detail.html", context, status=status)
+
+
+def _notice_field_label(field: str | None) -> str:
+    labels = {"leaves_at": _("Leaves"), "back_by": _("Back by"), "reason": _("Reason")}
+    return str(labels.get(field or "", field or ""))
 
 
 @require_POST

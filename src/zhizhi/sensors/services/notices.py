@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from zhizhi.core import audit, clock
 from zhizhi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -56,9 +57,9 @@ def _aware(value: Any, name: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidInput("not a date and time (YYYY-MM-DDTHH:MM)", field=name) from None
+            raise InvalidInput(_("not a date and time (YYYY-MM-DDTHH:MM)"), field=name) from None
     if not isinstance(value, dt.datetime):
-        raise InvalidInput("required", field=name)
+        raise InvalidInput(_("required"), field=name)
     if value.tzinfo is None:  # the street's wall clock
         value = value.replace(tzinfo=clock.SHANGHAI)
     return value
@@ -75,23 +76,25 @@ def file_notice(
 ) -> AwayNotice:
     """File a notice: away from `leaves_at` (default now) until `back_by`."""
     if not may_file(actor, watch):
-        raise Forbidden("only the person's grid worker, community staff or advisor may file an away notice")
+        raise Forbidden(
+            _("only the person's grid worker, community staff or advisor may file an away notice")
+        )
     now = now or clock.now()
     leaves = now if leaves_at in (None, "") else _aware(leaves_at, "leaves_at")
     back = _aware(back_by, "back_by")
     reason = (reason or "").strip()
     if leaves < now - MAX_LATE:
-        raise InvalidInput("a departure more than 24 hours ago cannot be filed", field="leaves_at")
+        raise InvalidInput(_("a departure more than 24 hours ago cannot be filed"), field="leaves_at")
     if leaves > now + MAX_AHEAD:
-        raise InvalidInput("a departure at most 60 days ahead", field="leaves_at")
+        raise InvalidInput(_("a departure at most 60 days ahead"), field="leaves_at")
     if back <= leaves:
-        raise InvalidInput("the return must come after the departure", field="back_by")
+        raise InvalidInput(_("the return must come after the departure"), field="back_by")
     if back <= now:
-        raise InvalidInput("the return is already past", field="back_by")
+        raise InvalidInput(_("the return is already past"), field="back_by")
     if back - leaves > MAX_SPAN:
-        raise InvalidInput("at most 31 days away; for longer, stop watching the person", field="back_by")
+        raise InvalidInput(_("at most 31 days away; for longer, stop watching the person"), field="back_by")
     if len(reason) > REASON_MAX:
-        raise InvalidInput(f"at most {REASON_MAX} characters", field="reason")
+        raise InvalidInput(_("at most %(n)d characters") % {"n": REASON_MAX}, field="reason")
     with transaction.atomic():
         Watch.objects.select_for_update().filter(pk=watch.pk).first()  # one filer at a time per person
         clash = (
@@ -103,8 +106,11 @@ def file_notice(
         )
         if clash is not None:
             raise Conflict(
-                f"overlaps the notice {clash.leaves_at.astimezone(clock.SHANGHAI):%m-%d %H:%M}–"
-                f"{clash.back_by.astimezone(clock.SHANGHAI):%m-%d %H:%M}; end that one first",
+                _("overlaps the notice %(leaves)s–%(back)s; end that one first")
+                % {
+                    "leaves": f"{clash.leaves_at.astimezone(clock.SHANGHAI):%m-%d %H:%M}",
+                    "back": f"{clash.back_by.astimezone(clock.SHANGHAI):%m-%d %H:%M}",
+                },
                 field="leaves_at",
             )
         notice = AwayNotice.objects.create(
@@ -125,24 +131,24 @@ def access_notice(watch: Watch, notice_id: Any) -> AwayNotice:
     try:
         return watch.notices.get(pk=int(notice_id))
     except (AwayNotice.DoesNotExist, TypeError, ValueError):
-        raise NotFound("no such away notice") from None
+        raise NotFound(_("no such away notice")) from None
 
 
 def end_notice(actor: Any, notice: AwayNotice, note: str = "", now: dt.datetime | None = None) -> AwayNotice:
     """Staff end a notice (the person is back, or the trip was called off); from now on they are watched."""
     watch = notice.watch
     if not may_file(actor, watch):
-        raise Forbidden("only the person's grid worker, community staff or advisor may end an away notice")
+        raise Forbidden(_("only the person's grid worker, community staff or advisor may end an away notice"))
     note = (note or "").strip()
     if len(note) > REASON_MAX:
-        raise InvalidInput(f"at most {REASON_MAX} characters", field="note")
+        raise InvalidInput(_("at most %(n)d characters") % {"n": REASON_MAX}, field="note")
     now = now or clock.now()
     with transaction.atomic():
         ended = AwayNotice.objects.filter(pk=notice.pk, ended_at__isnull=True).update(
             ended_at=now, ended_by=actor, end_note=note or "ended by staff"
         )
         if not ended:
-            raise Conflict("this away notice has already ended", field="notice")
+            raise Conflict(_("this away notice has already ended"), field="notice")
         audit.record(actor, AuditAction.UPDATE, obj=notice, summary=f"away notice ended for {watch.resident}")
     notice.refresh_from_db()
     _refresh(watch)
