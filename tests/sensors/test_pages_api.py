@@ -133,3 +133,13 @@ def test_a_bad_gateway_item_is_refused_naming_the_field(client, personas, door):
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "messages.0.battery"
     assert Alarm.objects.count() == 0
+
+
+def test_the_alarm_page_names_log_actions_and_chart_series_in_the_users_language(client, personas, alarm):
+    client.force_login(personas["xiaowang"])
+    html = client.get(reverse("sensors:alarm_detail", args=[alarm.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = html.content.decode()
+    assert "<td>raised</td>" not in text and "<td>system</td>" not in text
+    assert '"label": "\\u5f00\\u95e8"' in text or '"label": "开门"' in text  # "Opened", the chart's legend
+    english = client.get(reverse("sensors:alarm_detail", args=[alarm.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "<td>Raised</td>" in english.content.decode()

@@ -162,7 +162,11 @@ def timeline(alarm: Alarm, before: dt.timedelta = dt.timedelta(hours=48)) -> lis
         .order_by("at")
         .values_list("at", "device__friendly_name", "kind")[:5000]
     )
-    return [{"t": at.isoformat(), "device": name, "kind": kind} for at, name, kind in rows]
+    labels = dict(EventKind.choices)
+    return [
+        {"t": at.isoformat(), "device": name, "kind": kind, "label": str(labels.get(kind, kind))}
+        for at, name, kind in rows
+    ]
 
 
 # ------------------------------------------------------------------------------------------- device management

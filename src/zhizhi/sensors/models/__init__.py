@@ -2,6 +2,7 @@
 
 from zhizhi.sensors.models.alarms import (
     Alarm,
+    AlarmAction,
     AlarmKind,
     AlarmLog,
     AlarmStatus,
@@ -27,6 +28,7 @@ from zhizhi.sensors.models.tuning import ThresholdChange, TuningParameter, Tunin
 
 __all__ = [
     "Alarm",
+    "AlarmAction",
     "AlarmKind",
     "AlarmLog",
     "AlarmStatus",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhizhi.core.pii import EncryptedTextField
 from zhizhi.sensors.detection.rules import AlarmKind as RuleKind
@@ -110,12 +111,20 @@ class Alarm(models.Model):
         return f"{self.get_kind_display()} · {self.resident}"
 
 
+class AlarmAction(models.TextChoices):
+    RAISED = "raised", pgettext_lazy("alarm log", "Raised")
+    CASE_OPENED = "case_opened", _("Case opened")
+    ESCALATED = "escalated", _("Escalated")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
 class AlarmLog(models.Model):
     """告警记录 — every change of an alarm, as a row (raised, step, acknowledged, resolved, case opened)."""
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="log")
     at = models.DateTimeField(_("time"))
-    action = models.CharField(_("action"), max_length=24)
+    action = models.CharField(_("action"), max_length=24, choices=AlarmAction.choices)
     step = models.CharField(_("step"), max_length=8, choices=LadderStep.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -26,6 +26,7 @@ from zhizhi.core.roles import Role
 from zhizhi.sensors import contact, links
 from zhizhi.sensors.models import (
     Alarm,
+    AlarmAction,
     AlarmLog,
     AlarmStatus,
     ContactAttempt,
@@ -96,7 +97,7 @@ def raise_alarm(
                 next_step_at=now + STEP_TIMEOUT[LadderStep.ELDER],
                 detail=detail or {},
             )
-            _log(alarm, "raised", now, note=alarm.get_kind_display())
+            _log(alarm, AlarmAction.RAISED, now, note=alarm.get_kind_display())
             _queue_contacts(alarm, LadderStep.ELDER, now)
             audit.record(
                 None, AuditAction.CREATE, obj=alarm, summary=f"sensor alarm {kind} for {watch.resident}"
@@ -197,7 +198,7 @@ def open_missing_cases(alarms=None) -> int:
         with transaction.atomic():
             Alarm.objects.filter(pk=alarm.pk).update(case_id=linked[0], case_number=linked[1])
             alarm.case_number = linked[1]
-            _log(alarm, "case_opened", clock.now(), note=linked[1])
+            _log(alarm, AlarmAction.CASE_OPENED, clock.now(), note=linked[1])
         opened += 1
     return opened
 
@@ -216,7 +217,7 @@ def advance_ladders(now: dt.datetime | None = None) -> int:
             alarm.step = step
             alarm.next_step_at = now + STEP_TIMEOUT[step] if step in STEP_TIMEOUT else None
             alarm.save(update_fields=["step", "next_step_at"])
-            _log(alarm, "escalated", now, note=alarm.get_step_display())
+            _log(alarm, AlarmAction.ESCALATED, now, note=alarm.get_step_display())
             _queue_contacts(alarm, step, now)
             # the default argument binds this iteration's pk; mypy cannot infer such a lambda's type
             transaction.on_commit(lambda pk=pk: send_contacts(Alarm.objects.filter(pk=pk)))  # type: ignore[misc]
@@ -240,7 +241,7 @@ def acknowledge_alarm(actor: Any, alarm: Alarm, note: str = "") -> Alarm:
         alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = AlarmStatus.ACKNOWLEDGED, now, actor
         alarm.next_step_at = None
         alarm.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "next_step_at"])
-        _log(alarm, "acknowledged", now, actor=actor, note=note)
+        _log(alarm, AlarmAction.ACKNOWLEDGED, now, actor=actor, note=note)
         audit.record(actor, AuditAction.UPDATE, obj=alarm, summary="acknowledged sensor alarm")
     return alarm
 
@@ -265,7 +266,7 @@ def resolve_alarm(actor: Any, alarm: Alarm, outcome: str, note: str = "") -> Ala
         alarm.status, alarm.resolved_at, alarm.resolved_by = AlarmStatus.RESOLVED, now, actor
         alarm.outcome, alarm.outcome_note, alarm.next_step_at = outcome, note, None
         alarm.save()
-        _log(alarm, "resolved", now, actor=actor, note=f"{outcome}: {note}")
+        _log(alarm, AlarmAction.RESOLVED, now, actor=actor, note=f"{Outcome(outcome).label}: {note}")
         audit.record(actor, AuditAction.UPDATE, obj=alarm, summary=f"resolved sensor alarm: {outcome}")
     _propose_tuning(alarm)
     return alarm
