@@ -1,7 +1,8 @@
 """The `zhizhi` command: one front door for every process.
 
 zhizhi demo [--port 8000] [--scale 1]
-                             migrate the embedded database, seed the demo street, run web + worker
+                             migrate the embedded database, seed the demo street, run web + worker +
+                             the periodic deadline scan and door-sensor checks
 zhizhi serve [--port 8000]   the web process (gunicorn in production, Django's server otherwise)
 zhizhi worker                the background-task worker (django-tasks-db)
 zhizhi migrate               apply database migrations
@@ -95,22 +96,31 @@ def _demo(port: int, host: str, scale: float) -> None:
     _manage("seed_demo", "--scale", str(scale))
     # A few months of cases walked through the real workflow (≈4 reports a working day on the full street).
     _manage("seed_demo_cases", "--per-day", f"{max(0.2, 4 * scale):g}")
+    # Door sensors for the elders living alone: weeks of their days, learned baselines, today's board.
+    _manage("seed_demo_sensors")
     print(
         f"\n智治 Zhizhi demo: http://{host}:{port}/   (database: {settings.DATABASES['default']['NAME']})\n",
         flush=True,
     )
     _stop_on_sigterm()
-    worker = subprocess.Popen([sys.executable, "-m", "zhizhi.cli", "worker"])  # noqa: S603
+    # Beside the web server: the task worker, the deadline scan (warnings, automatic escalation) every
+    # minute, and the door-sensor checks (due alarms, the alarm ladder, device health) every 2 s.
+    helpers = [
+        subprocess.Popen([sys.executable, "-m", "zhizhi.cli", *command])  # noqa: S603
+        for command in (["worker"], ["scan_deadlines", "--loop", "60"], ["sensors", "tick", "--loop"])
+    ]
     try:
         _serve(port, host)
     except KeyboardInterrupt:
         pass
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for process in helpers:
+            process.terminate()
+        for process in helpers:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def main(argv: list[str] | None = None) -> None:
