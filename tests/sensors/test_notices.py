@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from tests import factories
 from tests.sensors.conftest import PREFIX
 from zhizhi.core.errors import Conflict, Forbidden, InvalidInput
 from zhizhi.core.models import AuditEntry
+from zhizhi.core.roles import Role
 from zhizhi.sensors import zigbee
 from zhizhi.sensors.detection.detector import Detector, Profile
 from zhizhi.sensors.detection.events import HOUR, Activity
@@ -232,7 +234,7 @@ def test_an_overlapping_notice_is_refused_until_the_first_is_ended(zhang_watch, 
     assert AwayNotice.objects.filter(ended_at__isnull=True).count() == 1
 
 
-@pytest.mark.parametrize("persona", ["li", "zhang", "outsider"])
+@pytest.mark.parametrize("persona", ["li", "outsider"])
 @pytest.mark.django_db
 def test_only_the_persons_grid_worker_community_or_advisor_file_notices(
     zhang_watch, personas, clock_at, persona
@@ -301,3 +303,60 @@ def test_the_persons_page_files_and_ends_a_notice_and_the_board_shows_it(
         reverse("sensors:notice_file", args=[zhang_watch.pk]), {"back_by": "2026-03-08T19:00"}
     )
     assert forbidden.status_code == 403
+
+
+# ------------------------------------------------------------------------------------------- the elder themself
+
+
+@pytest.mark.django_db
+def test_a_watched_resident_files_and_ends_her_own_notice_through_the_api(
+    client, zhang_watch, personas, clock_at
+):
+    clock_at(FRIDAY_6PM)
+    client.force_login(personas["zhang"])
+    response = client.post(
+        "/api/sensors/me/notices",
+        {"back_by": "2026-03-08T19:00", "reason": "去女儿家"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    notice = AwayNotice.objects.get()
+    assert notice.watch == zhang_watch and notice.filed_by == personas["zhang"]
+    assert [n["id"] for n in client.get("/api/sensors/me/notices").json()] == [notice.pk]
+    ended = client.post(f"/api/sensors/me/notices/{notice.pk}/end", {}, content_type="application/json")
+    assert ended.status_code == 200 and not ended.json()["open"]
+    assert client.get(f"/api/sensors/watches/{zhang_watch.pk}/notices").status_code == 404  # staff's view
+
+
+@pytest.mark.django_db
+def test_a_resident_who_is_not_watched_has_no_notices_and_cannot_file_for_another(
+    client, street, zhang_watch, personas, clock_at
+):
+    clock_at(FRIDAY_6PM)
+    other = factories.make_resident(street.dwelling_a2, "邻居", tags=("独居",), born=dt.date(1945, 1, 1))
+    neighbour = factories.make_user("linju", Role.RESIDENT, street.grid_a2, "邻居", resident=other)
+    client.force_login(neighbour)
+    assert client.get("/api/sensors/me/notices").status_code == 404
+    assert client.get(reverse("sensors:my_notices")).status_code == 404
+    with pytest.raises(Forbidden):
+        notices.file_notice(neighbour, zhang_watch, back_by=SUNDAY_7PM)
+
+
+@pytest.mark.django_db
+def test_the_home_page_offers_a_watched_resident_her_notices_page(client, zhang_watch, personas, clock_at):
+    clock_at(FRIDAY_6PM)
+    client.force_login(personas["zhang"])
+    assert 'data-testid="tile-own-notices"' in client.get("/").content.decode()
+    page = reverse("sensors:my_notices")
+    assert 'data-testid="notice-form"' in client.get(page).content.decode()
+    bad = client.post(page, {"back_by": "2026-03-06T09:00"})
+    assert bad.status_code == 400 and 'data-field="back_by"' in bad.content.decode()
+    assert client.post(page, {"back_by": "2026-03-08T19:00", "reason": "住院"}).status_code == 302
+    notice = AwayNotice.objects.get()
+    assert notice.reason == "住院" and notice.back_by == dt.datetime(2026, 3, 8, 11, 0, tzinfo=dt.UTC)
+    client.post(reverse("sensors:my_notice_end", args=[notice.pk]))
+    notice.refresh_from_db()
+    assert notice.ended_by == personas["zhang"]
+    client.force_login(personas["xiaowang"])  # staff have no page of their own notices
+    assert 'data-testid="tile-own-notices"' not in client.get("/").content.decode()
+    assert client.get(page).status_code == 404

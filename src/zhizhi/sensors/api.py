@@ -350,3 +350,25 @@ def end_notice(request, watch_id: int, notice_id: int, data: NoteIn):
     """End an away notice early (back home, trip called off): the person is watched as usual from now."""
     watched = queries.access_watch(request.user, watch_id)
     return _notice(notices.end_notice(request.user, notices.access_notice(watched, notice_id), data.note))
+
+
+@router.get("/me/notices", response=list[NoticeOut], url_name="sensors_my_notices")
+def my_notice_list(request):
+    """A watched resident's own away notices (404 when they are not watched)."""
+    return [_notice(n) for n in notices.history(notices.own_watch(request.user))]
+
+
+@router.post("/me/notices", response={201: NoticeOut}, url_name="sensors_my_notice_file")
+def file_my_notice(request, data: NoticeIn):
+    """A watched resident tells the community they are away until `back_by`."""
+    watched = notices.own_watch(request.user)
+    notice = notices.file_notice(
+        request.user, watched, back_by=data.back_by, leaves_at=data.leaves_at, reason=data.reason
+    )
+    return Status(201, _notice(notice))
+
+
+@router.post("/me/notices/{notice_id}/end", response=NoticeOut, url_name="sensors_my_notice_end")
+def end_my_notice(request, notice_id: int, data: NoteIn):
+    watched = notices.own_watch(request.user)
+    return _notice(notices.end_notice(request.user, notices.access_notice(watched, notice_id), data.note))

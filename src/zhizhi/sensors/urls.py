@@ -25,6 +25,8 @@ urlpatterns = [
         name="proposal_dismiss",
     ),
     path("watches/<int:watch_id>/notices/", views.notice_file, name="notice_file"),
+    path("me/notices/", views.my_notices, name="my_notices"),
+    path("me/notices/<int:notice_id>/end/", views.my_notice_end, name="my_notice_end"),
     path("watches/<int:watch_id>/notices/<int:notice_id>/end/", views.notice_end, name="notice_end"),
     path("devices/unknown/", views.unknown_list, name="unknown_devices"),
     path("devices/unknown/<int:unknown_id>/bind/", views.bind_device, name="bind_device"),

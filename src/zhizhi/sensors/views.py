@@ -109,14 +109,19 @@ def watch_detail(request, watch_id: int):
     return _watch_page(request, watched)
 
 
-def _watch_page(request, watched, *, notice_form=None, notice_error=None, status=200):
-    context = {
+def _notice_context(request, watched, notice_form=None, notice_error=None) -> dict:
+    return {
+        "watch": watched,
         "notices": notices.history(watched),
         "can_file_notice": notices.may_file(request.user, watched),
         "notice_form": notice_form or {},
         "notice_error": notice_error,
         "notice_error_label": _notice_field_label(notice_error.field) if notice_error else "",
-        "watch": watched,
+    }
+
+
+def _watch_page(request, watched, *, notice_form=None, notice_error=None, status=200):
+    context = _notice_context(request, watched, notice_form, notice_error) | {
         "settings": tuning.settings_of(watched),
         "alarms": list(watched.alarms.order_by("-raised_at", "-id")[:20]),
         "proposals": tuning.open_proposals(watched),
@@ -131,12 +136,8 @@ def _notice_field_label(field: str | None) -> str:
     return str(labels.get(field or "", field or ""))
 
 
-@require_POST
-@login_required
-@domain_errors
-def notice_file(request, watch_id: int):
-    """File an away notice from the person's page; a bad field shows the form again with the reason."""
-    watched = queries.access_watch(request.user, watch_id)
+def _file_from_form(request, watched, page):
+    """File the posted notice; None when filed, else the page again with the field's reason."""
     form = {k: request.POST.get(k, "") for k in ("leaves_at", "back_by", "reason")}
     try:
         notices.file_notice(
@@ -145,17 +146,12 @@ def notice_file(request, watch_id: int):
     except (Forbidden, NotFound):
         raise
     except DomainError as exc:
-        return _watch_page(request, watched, notice_form=form, notice_error=exc, status=exc.status)
+        return page(request, watched, notice_form=form, notice_error=exc, status=exc.status)
     messages.success(request, _("Away notice filed: silence alarms wait for the declared return."))
-    return redirect("sensors:watch_detail", watch_id=watched.pk)
+    return None
 
 
-@require_POST
-@login_required
-@domain_errors
-def notice_end(request, watch_id: int, notice_id: int):
-    watched = queries.access_watch(request.user, watch_id)
-    notice = notices.access_notice(watched, notice_id)
+def _end_from_form(request, notice) -> None:
     try:
         notices.end_notice(request.user, notice, request.POST.get("note", ""))
         messages.success(request, _("Away notice ended: the person is watched as usual."))
@@ -163,7 +159,51 @@ def notice_end(request, watch_id: int, notice_id: int):
         raise
     except DomainError as exc:
         messages.error(request, _error_text(exc))
+
+
+@require_POST
+@login_required
+@domain_errors
+def notice_file(request, watch_id: int):
+    """File an away notice from the person's page; a bad field shows the form again with the reason."""
+    watched = queries.access_watch(request.user, watch_id)
+    again = _file_from_form(request, watched, _watch_page)
+    return again or redirect("sensors:watch_detail", watch_id=watched.pk)
+
+
+@require_POST
+@login_required
+@domain_errors
+def notice_end(request, watch_id: int, notice_id: int):
+    watched = queries.access_watch(request.user, watch_id)
+    _end_from_form(request, notices.access_notice(watched, notice_id))
     return redirect("sensors:watch_detail", watch_id=watched.pk)
+
+
+def _my_page(request, watched, *, notice_form=None, notice_error=None, status=200):
+    context = _notice_context(request, watched, notice_form, notice_error) | {"mine": True}
+    return render(request, "sensors/my_notices.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@domain_errors
+def my_notices(request):
+    """A watched resident's own away notices: going out for a while, they tell the community here."""
+    watched = notices.own_watch(request.user)
+    if request.method == "POST":
+        again = _file_from_form(request, watched, _my_page)
+        return again or redirect("sensors:my_notices")
+    return _my_page(request, watched)
+
+
+@require_POST
+@login_required
+@domain_errors
+def my_notice_end(request, notice_id: int):
+    watched = notices.own_watch(request.user)
+    _end_from_form(request, notices.access_notice(watched, notice_id))
+    return redirect("sensors:my_notices")
 
 
 @require_POST

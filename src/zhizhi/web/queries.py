@@ -30,6 +30,7 @@ class Overview:
     tiles: list[Tile]
     own_resident_id: int | None = None
     own_household_id: int | None = None
+    own_watched: bool = False  # door sensors watch the resident's home: they may file away notices
 
 
 def overview_for(actor: Any) -> Overview:
@@ -42,6 +43,8 @@ def overview_for(actor: Any) -> Overview:
     area_name = area.name if area is not None else _("Everywhere")
     area_code = getattr(actor, "area_code", "") or ""
     if policy.own_only:
+        from zhizhi.sensors.models import Watch
+
         own = residents_for(actor).only("id", "household_id").first()
         return Overview(
             area_name,
@@ -49,6 +52,7 @@ def overview_for(actor: Any) -> Overview:
             [],
             own_resident_id=own.pk if own else None,
             own_household_id=own.household_id if own else None,
+            own_watched=own is not None and Watch.objects.filter(resident=own, enabled=True).exists(),
         )
     tiles = []
     if policy.list:

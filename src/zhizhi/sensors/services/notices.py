@@ -1,7 +1,8 @@
 """Away notices (外出报备): a watched person is away until a declared time, so their silence is no alarm.
 
 An elder going to their children's for the weekend, into hospital or on a trip tells the community (in
-person, by phone, through family); their advisor, community staff or grid worker files the notice here. While
+person, by phone, through family) and their advisor, community staff or grid worker files the notice here — or
+files it themself on their own page, when they have an account. While
 it covers the silence that began when the person went out, the detector holds its silence rules and raises
 one not-back alarm if they are not back by the declared return plus their not-back margin (detector.py). Door
 rules are never held: a door standing open in an empty flat is still an alarm.
@@ -38,7 +39,22 @@ REASON_MAX = 200
 
 
 def may_file(actor: Any, watch: Watch) -> bool:
-    return getattr(actor, "role", None) in NOTICE_ROLES and in_scope(actor, watch.area_code)
+    """The person's grid worker, community staff, advisor (in their area) — or the person themself."""
+    role = getattr(actor, "role", None)
+    if role == Role.RESIDENT:
+        return getattr(actor, "resident_id", None) == watch.resident_id
+    return role in NOTICE_ROLES and in_scope(actor, watch.area_code)
+
+
+def own_watch(actor: Any) -> Watch:
+    """A resident's own watch (404 when they are not watched: nothing to notify)."""
+    resident_id = getattr(actor, "resident_id", None)
+    if getattr(actor, "role", None) != Role.RESIDENT or resident_id is None:
+        raise NotFound(_("you are not watched by door sensors"))
+    watch = Watch.objects.filter(resident_id=resident_id, enabled=True).select_related("resident").first()
+    if watch is None:
+        raise NotFound(_("you are not watched by door sensors"))
+    return watch
 
 
 def open_notices(watch: Watch, now: dt.datetime | None = None) -> list[AwayNotice]:
@@ -77,7 +93,7 @@ def file_notice(
     """File a notice: away from `leaves_at` (default now) until `back_by`."""
     if not may_file(actor, watch):
         raise Forbidden(
-            _("only the person's grid worker, community staff or advisor may file an away notice")
+            _("only the person, their grid worker, community staff or advisor may file an away notice")
         )
     now = now or clock.now()
     leaves = now if leaves_at in (None, "") else _aware(leaves_at, "leaves_at")
@@ -138,7 +154,9 @@ def end_notice(actor: Any, notice: AwayNotice, note: str = "", now: dt.datetime 
     """Staff end a notice (the person is back, or the trip was called off); from now on they are watched."""
     watch = notice.watch
     if not may_file(actor, watch):
-        raise Forbidden(_("only the person's grid worker, community staff or advisor may end an away notice"))
+        raise Forbidden(
+            _("only the person, their grid worker, community staff or advisor may end an away notice")
+        )
     note = (note or "").strip()
     if len(note) > REASON_MAX:
         raise InvalidInput(_("at most %(n)d characters") % {"n": REASON_MAX}, field="note")
