@@ -9,7 +9,8 @@
    alarms as the live system would, one per episode, so a cut inside an episode that has already alarmed (a
    false alarm, resolved by whoever answered it) is caught only by a later episode. No alarm within
    `horizon_h` hours: missed. The delay median and 90th percentile are over the detected emergencies;
-   `missed_fraction` says how many were not.
+   `missed_fraction` says how many were not, and `delay_h_median_missed_as_horizon` is the median over all
+   of them with a missed one counted as the horizon.
 4. `notices`: away notices (外出报备) the person filed, (leaves, back_by) in local seconds — as if declared
    before leaving (see detector.py); none by default, as the logs carry none.
 """
@@ -42,6 +43,9 @@ class Evaluation:
     alpha: float
     # Where the person was when the emergency struck (the detector's mode at the cut): median delay and count.
     by_mode: tuple[tuple[str, float | None, int], ...] = ()
+    # The median over every emergency, a missed one counted as the horizon (48 h): unlike the median over
+    # the detected ones, it cannot improve by missing an emergency instead of catching it late.
+    delay_h_median_missed_as_horizon: float | None = None
 
     def as_dict(self) -> dict:
         def r(value):
@@ -56,6 +60,7 @@ class Evaluation:
             "false_alarms": self.false_alarms,
             "person_days": round(self.person_days, 2),
             "alpha": self.alpha,
+            "delay_h_median_missed_as_horizon": r(self.delay_h_median_missed_as_horizon),
             "by_mode": {
                 mode: {"delay_h_median": r(median), "emergencies": n} for mode, median, n in self.by_mode
             },
@@ -155,6 +160,7 @@ def evaluate(
         person_days=person_days,
         alpha=config.alpha,
         by_mode=tuple(by_mode),
+        delay_h_median_missed_as_horizon=statistics.median(horizon_h if d is None else d for d in delays),
     )
 
 
