@@ -328,6 +328,17 @@ def _notice(n) -> dict:
     }
 
 
+def _file(request, watched, data: NoticeIn):
+    notice = notices.file_notice(
+        request.user, watched, back_by=data.back_by, leaves_at=data.leaves_at, reason=data.reason
+    )
+    return Status(201, _notice(notice))
+
+
+def _end(request, watched, notice_id: int, data: NoteIn) -> dict:
+    return _notice(notices.end_notice(request.user, notices.access_notice(watched, notice_id), data.note))
+
+
 @router.get("/watches/{watch_id}/notices", response=list[NoticeOut], url_name="sensors_notices")
 def notice_list(request, watch_id: int):
     """The person's away notices (外出报备), newest departure first."""
@@ -338,18 +349,13 @@ def notice_list(request, watch_id: int):
 @router.post("/watches/{watch_id}/notices", response={201: NoticeOut}, url_name="sensors_notice_file")
 def file_notice(request, watch_id: int, data: NoticeIn):
     """File an away notice: the person's silence rules wait for the declared return (door rules do not)."""
-    watched = queries.access_watch(request.user, watch_id)
-    notice = notices.file_notice(
-        request.user, watched, back_by=data.back_by, leaves_at=data.leaves_at, reason=data.reason
-    )
-    return Status(201, _notice(notice))
+    return _file(request, queries.access_watch(request.user, watch_id), data)
 
 
 @router.post("/watches/{watch_id}/notices/{notice_id}/end", response=NoticeOut, url_name="sensors_notice_end")
 def end_notice(request, watch_id: int, notice_id: int, data: NoteIn):
     """End an away notice early (back home, trip called off): the person is watched as usual from now."""
-    watched = queries.access_watch(request.user, watch_id)
-    return _notice(notices.end_notice(request.user, notices.access_notice(watched, notice_id), data.note))
+    return _end(request, queries.access_watch(request.user, watch_id), notice_id, data)
 
 
 @router.get("/me/notices", response=list[NoticeOut], url_name="sensors_my_notices")
@@ -361,14 +367,9 @@ def my_notice_list(request):
 @router.post("/me/notices", response={201: NoticeOut}, url_name="sensors_my_notice_file")
 def file_my_notice(request, data: NoticeIn):
     """A watched resident tells the community they are away until `back_by`."""
-    watched = notices.own_watch(request.user)
-    notice = notices.file_notice(
-        request.user, watched, back_by=data.back_by, leaves_at=data.leaves_at, reason=data.reason
-    )
-    return Status(201, _notice(notice))
+    return _file(request, notices.own_watch(request.user), data)
 
 
 @router.post("/me/notices/{notice_id}/end", response=NoticeOut, url_name="sensors_my_notice_end")
 def end_my_notice(request, notice_id: int, data: NoteIn):
-    watched = notices.own_watch(request.user)
-    return _notice(notices.end_notice(request.user, notices.access_notice(watched, notice_id), data.note))
+    return _end(request, notices.own_watch(request.user), notice_id, data)
