@@ -64,7 +64,8 @@ class Command(BaseCommand):
 def choose_elders(street: str, n: int) -> list[Resident]:
     """Residents of the street tagged 独居 with a home, aged 70 or more: those with an account of their own
     first (the demo's 张阿姨), then their grid's, then the rest by area."""
-    born_by = clock.now().date().replace(year=clock.now().year - 70)
+    today = clock.now().astimezone(clock.SHANGHAI).date()
+    born_by = dt.date(today.year - 70, today.month, min(today.day, 28))  # 29 February: near enough
     rows = list(
         Resident.objects.filter(
             Q(tags__name="独居") | Q(tags__code="alone"),
