@@ -357,3 +357,13 @@ def test_the_case_page_is_a_fixed_number_of_queries(
     with django_assert_max_num_queries(25):
         response = client.get(reverse("cases:detail", args=[case.pk]))
     assert response.content.count(b'data-testid="timeline-row"') >= 33
+
+
+def test_the_case_page_labels_the_answers_with_the_categorys_questions(client, report, personas, units):
+    case = report(category="私搭乱建", answers={"building_state": "在建"})
+    Case.objects.filter(pk=case.pk).update(answers={"building_state": "在建", "retired_question": "x"})
+    login(client, personas["li"])
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert '<dt>搭建状态</dt><dd data-testid="answer">在建</dd>' in html
+    assert "<dt>building_state</dt>" not in html
+    assert "<dt>retired_question</dt>" in html  # an answer to a question no longer asked keeps its key

@@ -60,6 +60,18 @@ def nearby_row(case: Case | NearbyCase) -> dict:
     }
 
 
+def answer_rows(case: Case) -> list[tuple[str, object]]:
+    """The answers to the category's questions as (label, value), in the questions' order; an answer to a
+    question the category no longer asks keeps its key as the label."""
+    answers = dict(case.answers or {})
+    rows = []
+    for question in case.category.questions or []:
+        key = question.get("key") if isinstance(question, dict) else None
+        if key in answers:
+            rows.append((str(question.get("label") or key), answers.pop(key)))
+    return rows + [(str(key), value) for key, value in answers.items()]
+
+
 def status_label(value: str) -> str:
     """A case status's label in the active language."""
     label = _STATUS_LABELS.get(value)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhizhi.cases import boards, indicators, queries, services
 from zhizhi.cases.models import CaseStatus, Channel, LimitUnit, Notification, NotificationStatus, Satisfaction
+from zhizhi.cases.presenters import answer_rows
 from zhizhi.cases.services import EnforcementInput, FileInput
 from zhizhi.cases.services.outbox import mark_read
 from zhizhi.core import clock
@@ -184,6 +185,7 @@ def detail(request, pk: int):
         "satisfaction": Satisfaction.choices,
         "limit_units": LimitUnit.choices,
         "allowed": allowed,
+        "answer_rows": answer_rows(case),
     }
     return render(request, "cases/detail.html", context)
 
