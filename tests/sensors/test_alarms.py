@@ -164,6 +164,29 @@ def test_an_alarm_opens_a_case_of_its_category(zhang_watch, clock_at):
 
     case = Case.objects.get(pk=alarm.case_id)
     assert case.category.name == "独居老人告警" and case.channel == "sensor"
+    assert case.answers == {"device": "zhang-door", "alarm": "门未关闭"}  # the door left open at night
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["长时间未开门", "门未关闭", "紧急呼叫", "外出未归", "异常静默"], "外出未归"),
+        (["长时间未开门", "门未关闭", "紧急呼叫"], "长时间未开门"),  # a taxonomy edited before the new types
+    ],
+)
+def test_the_cases_alarm_type_is_one_the_category_offers(zhang_watch, clock_at, options, expected):
+    from zhizhi.cases.models import Case, Category
+
+    category = Category.objects.get(name="独居老人告警")
+    category.questions = [
+        q | {"options": options} if q.get("key") == "alarm" else q for q in category.questions
+    ]
+    category.save(update_fields=["questions"])
+    now = MORNING
+    alarm = alarms.raise_alarm(zhang_watch, AlarmKind.NOT_BACK, now, "test-not-back", silence_since=now)
+    alarms.open_missing_cases()
+    alarm.refresh_from_db()
+    assert Case.objects.get(pk=alarm.case_id).answers["alarm"] == expected
 
 
 def test_tick_runs_everything_periodic(zhang_watch, clock_at):
@@ -197,3 +220,30 @@ def test_low_battery_ticket_closes_when_the_battery_is_replaced(door, clock_at):
     later = MORNING + dt.timedelta(hours=1)
     ingest([Inbound(f"{PREFIX}/zhang-door", zigbee.state_payload(True, last_seen=later, battery=100), later)])
     assert health.check_health()["closed"] == 1
+
+
+def test_an_existing_taxonomy_gains_the_new_alarm_types_and_keeps_its_edits(db):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from zhizhi.cases.models import Category
+
+    migration = importlib.import_module("zhizhi.cases.migrations.0011_alarm_answer_options")
+    category = Category.objects.get(code="S02001")
+    category.questions = [
+        {"key": "device", "label": "告警设备", "type": "text", "required": False},
+        {
+            "key": "alarm",
+            "label": "告警类型（本区）",
+            "type": "choice",
+            "options": ["长时间未开门", "外出未归"],
+        },
+    ]
+    category.save(update_fields=["questions"])
+    migration.add_options(django_apps, None)
+    migration.add_options(django_apps, None)  # twice: nothing added twice
+    category.refresh_from_db()
+    alarm_question = category.questions[1]
+    assert alarm_question["label"] == "告警类型（本区）"
+    assert alarm_question["options"] == ["长时间未开门", "外出未归", "异常静默"]

@@ -21,9 +21,25 @@ CASE_ALARM_ANSWER = {
     "night_door_open": "门未关闭",
     "door_left_open": "门未关闭",
     "no_activity": "长时间未开门",
-    "not_back": "长时间未开门",
-    "improbable_silence": "长时间未开门",
+    "not_back": "外出未归",
+    "improbable_silence": "异常静默",
 }
+FALLBACK_ANSWER = "长时间未开门"  # for a taxonomy edited to offer fewer alarm types
+
+
+def _alarm_answer(kind: str) -> str:
+    """The category's alarm-type answer for an alarm kind, among the options the category offers now."""
+    from zhizhi.cases.models import Category
+
+    wanted = CASE_ALARM_ANSWER.get(kind, "")
+    questions = Category.objects.filter(name=CASE_CATEGORY).values_list("questions", flat=True).first() or []
+    for question in questions:
+        if isinstance(question, dict) and question.get("key") == "alarm":
+            options = question.get("options") or []
+            if wanted in options:
+                return wanted
+            return FALLBACK_ANSWER if FALLBACK_ANSWER in options else ""
+    return wanted
 
 
 def open_alarm_case(alarm: Any, address: str = "") -> tuple[int, str] | None:
@@ -43,7 +59,7 @@ def open_alarm_case(alarm: Any, address: str = "") -> tuple[int, str] | None:
             address=address[:200],
             title=f"{CASE_CATEGORY} · {alarm.get_kind_display()}"[:100],
             urgency="urgent",
-            answers={"device": str(alarm.device or "")[:200], "alarm": CASE_ALARM_ANSWER.get(alarm.kind, "")},
+            answers={"device": str(alarm.device or "")[:200], "alarm": _alarm_answer(alarm.kind)},
             idempotency_key=f"sensor-alarm-{alarm.pk}",
             source_ref=f"sensor-alarm:{alarm.pk}",
         ),
