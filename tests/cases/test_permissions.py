@@ -107,3 +107,28 @@ def test_the_routing_preview_answers_who_would_get_a_case(units, personas, stree
     assert by_area["unit"] == units["community_b"]
     with pytest.raises(Forbidden):
         queries.route_preview(personas["zhang"], "暴露垃圾", lat=A1[0], lon=A1[1])
+
+
+def test_a_unit_that_held_a_case_may_still_read_it_but_not_act_on_it(cases, personas, units, client):
+    """Escalated away from 环卫所, the case leaves its lists, but its staff (whose inbox names it and whose
+    indicators count it) can still open it, read-only and audited; a unit that never held it cannot."""
+    case = cases["own"]
+    services.escalate_case(units["zhou"], case.pk, reason="需区级车辆")
+    zhou = units["zhou"]
+    assert case.pk not in set(queries.cases_for(zhou).values_list("pk", flat=True))
+    assert queries.access_case(zhou, case.pk).pk == case.pk
+    assert queries.allowed_actions_for(zhou, queries.access_case(zhou, case.pk)) == []
+    before = AuditEntry.objects.count()
+    detail = queries.case_detail(zhou, case.pk)
+    assert detail["case"].pk == case.pk
+    assert AuditEntry.objects.count() == before + 1
+    with pytest.raises(Forbidden):
+        services.accept_case(zhou, case.pk)
+    with pytest.raises(NotFound):
+        queries.access_case(units["liu"], case.pk)  # the enforcement team never held it
+    client.force_login(zhou)
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert case.number in page.content.decode()
+    client.force_login(units["liu"])
+    assert client.get(f"/cases/{case.pk}/").status_code == 404

@@ -127,11 +127,30 @@ def cases_for(actor: Any) -> QuerySet[Case]:
 
 
 def access_case(actor: Any, case_id: int | str) -> Case:
-    """The case, if the actor may see it; a case outside the scope reads as absent (404)."""
+    """The case, if the actor may see it; a case outside the scope reads as absent (404).
+
+    Beyond the scope (what the lists show), a unit's staff may open a case their unit once held: one sent
+    up, down or back from them, which their inbox still names and their indicators still count. They read it
+    only — the workflow gives actions to the unit holding the case (`access.kinds_for`)."""
     try:
-        return cases_for(actor).select_related("category", "current_unit", "area").get(pk=int(case_id))
-    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        pk = int(case_id)
+    except (ValueError, TypeError) as exc:
         raise NotFound(f"case {case_id} not found", field="id") from exc
+    related = Case.objects.select_related("category", "current_unit", "area")
+    try:
+        return cases_for(actor).select_related("category", "current_unit", "area").get(pk=pk)
+    except Case.DoesNotExist:
+        if held_by_units_of(actor, pk):
+            return related.get(pk=pk)
+        raise NotFound(f"case {case_id} not found", field="id") from None
+
+
+def held_by_units_of(actor: Any, case_id: int) -> bool:
+    """Whether one of the actor's units held the case at some step (was given it by a transition)."""
+    if CASE_SCOPE.get(getattr(actor, "role", "") or "") not in (AREA, UNIT):
+        return False
+    units = unit_ids_of(actor)
+    return bool(units) and Transition.objects.filter(case_id=case_id, unit_to_id__in=units).exists()
 
 
 def timeline(case: Case) -> list[Transition]:
