@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "zhizhi.web.context_processors.site",
+                "zhizhi.web.context_processors.navigation",
             ],
         },
     },
