@@ -63,6 +63,15 @@ def test_a_resident_sees_a_link_to_her_own_record_and_no_counts(client, personas
     assert reverse("people:resident_detail", args=[personas["zhang_record"].pk]) in page
 
 
+def test_a_resident_s_home_offers_reporting_a_problem_and_her_cases_first(client, personas):
+    client.force_login(personas["zhang"])
+    page = client.get(reverse("web:home")).content.decode()
+    report = page.index(f'href="{reverse("cases:report")}" data-testid="tile-own-report"')
+    mine = page.index(f'href="{reverse("cases:mine")}" data-testid="tile-own-cases"')
+    assert report < mine < page.index('data-testid="tile-own"')
+    assert "/api/docs" not in page
+
+
 def test_tiles_link_to_the_registries(client, personas):
     client.force_login(personas["chen"])
     page = client.get(reverse("web:home")).content.decode()

@@ -31,6 +31,7 @@ class Overview:
     own_resident_id: int | None = None
     own_household_id: int | None = None
     own_watched: bool = False  # door sensors watch the resident's home: they may file away notices
+    own_view: bool = False  # a resident's home page: reporting a problem and her own cases come first
 
 
 def overview_for(actor: Any) -> Overview:
@@ -53,6 +54,7 @@ def overview_for(actor: Any) -> Overview:
             own_resident_id=own.pk if own else None,
             own_household_id=own.household_id if own else None,
             own_watched=own is not None and Watch.objects.filter(resident=own, enabled=True).exists(),
+            own_view=True,
         )
     tiles = []
     if policy.list:
