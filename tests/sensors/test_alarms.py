@@ -11,7 +11,16 @@ from tests.sensors.conftest import PREFIX
 from zhizhi.core.errors import Forbidden, InvalidInput
 from zhizhi.sensors import zigbee
 from zhizhi.sensors.contact import DevelopmentAdapter
-from zhizhi.sensors.models import Alarm, AlarmKind, AlarmLog, AlarmStatus, ContactAttempt, LadderStep, Watch
+from zhizhi.sensors.models import (
+    Alarm,
+    AlarmKind,
+    AlarmLog,
+    AlarmStatus,
+    ContactAttempt,
+    ContactStatus,
+    LadderStep,
+    Watch,
+)
 from zhizhi.sensors.services import alarms, health, tick, watch
 from zhizhi.sensors.services.ingest import Inbound, ingest
 
@@ -119,6 +128,42 @@ def test_the_ladder_climbs_elder_then_family_and_advisor_then_grid_worker(zhang_
     assert alarm.step == LadderStep.VISIT and alarm.next_step_at is None
     visit = ContactAttempt.objects.get(step=LadderStep.VISIT)
     assert (visit.target_role, visit.user) == ("grid_worker", personas["xiaowang"])
+
+
+def test_an_elder_with_no_phone_on_record_is_not_called_and_the_ladder_goes_on_at_once(
+    zhang_watch, personas, clock_at
+):
+    """No number, no call: the attempt is kept as 无电话号码 (never sent) and the advisor and family are reached
+    now, not after the elder step's 10 minutes."""
+    from zhizhi.people.services import add_contact
+
+    DevelopmentAdapter.sent.clear()
+    record = personas["zhang_record"]
+    record.phone = ""
+    record.save()
+    add_contact(personas["admin"], record, kind="family", name="张小明", relation="儿子", phone="13900001111")
+    alarm = raise_one(zhang_watch, clock_at)
+    from zhizhi.core import clock
+
+    assert (alarm.step, alarm.next_step_at) == (LadderStep.FAMILY, clock.now() + dt.timedelta(minutes=20))
+    alarms.send_contacts()
+    elder = ContactAttempt.objects.get(step=LadderStep.ELDER)
+    assert (elder.status, elder.phone, elder.attempts) == (ContactStatus.NO_PHONE, "", 0)
+    assert elder.pk not in DevelopmentAdapter.sent
+    family = ContactAttempt.objects.get(step=LadderStep.FAMILY, target_name="张小明")
+    assert family.status == ContactStatus.SENT
+    steps = list(AlarmLog.objects.filter(alarm=alarm).order_by("pk").values_list("action", "step"))
+    assert steps == [("raised", LadderStep.ELDER), ("escalated", LadderStep.FAMILY)]
+
+
+def test_with_nobody_to_call_the_grid_worker_is_sent_straight_away(zhang_watch, personas, clock_at):
+    record = personas["zhang_record"]
+    record.phone = ""
+    record.save()
+    alarm = raise_one(zhang_watch, clock_at)
+    assert (alarm.step, alarm.next_step_at) == (LadderStep.VISIT, None)
+    visit = ContactAttempt.objects.get(step=LadderStep.VISIT)
+    assert (visit.target_role, visit.user, visit.status) == ("grid_worker", personas["xiaowang"], "queued")
 
 
 def test_acknowledging_stops_the_ladder(zhang_watch, personas, clock_at):

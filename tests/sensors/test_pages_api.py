@@ -143,3 +143,14 @@ def test_the_alarm_page_names_log_actions_and_chart_series_in_the_users_language
     assert '"label": "\\u5f00\\u95e8"' in text or '"label": "开门"' in text  # "Opened", the chart's legend
     english = client.get(reverse("sensors:alarm_detail", args=[alarm.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "<td>Raised</td>" in english.content.decode()
+
+
+def test_a_door_closing_and_a_closed_ticket_are_not_called_a_closed_case():
+    """'Closed' is 已结案 for a case; a door that closes is 关门 and a maintenance ticket 已关闭."""
+    from django.utils import translation
+
+    from zhizhi.sensors.models import EventKind, TicketStatus
+
+    with translation.override("zh-hans"):
+        assert (str(EventKind.OPEN.label), str(EventKind.CLOSE.label)) == ("开门", "关门")
+        assert str(TicketStatus.CLOSED.label) == "已关闭"

@@ -145,6 +145,7 @@ class ContactStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    NO_PHONE = "no_phone", _("No phone number")  # a call to someone with no number on record: never sent
 
 
 class ContactAttempt(models.Model):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EventKind(models.TextChoices):
-    OPEN = "open", _("Opened")
-    CLOSE = "close", _("Closed")
+    OPEN = "open", pgettext_lazy("door event", "Opened")
+    CLOSE = "close", pgettext_lazy("door event", "Closed")  # not a case's 已结案
     HEARTBEAT = "heartbeat", _("Heartbeat")
     BATTERY = "battery", _("Battery")
     OFFLINE = "offline", _("Offline")
@@ -101,7 +102,7 @@ class TicketKind(models.TextChoices):
 
 class TicketStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("maintenance ticket", "Closed")
 
 
 class MaintenanceTicket(models.Model):
@@ -120,7 +121,7 @@ class MaintenanceTicket(models.Model):
     area_code = models.CharField(_("area code"), max_length=14, blank=True, db_index=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     opened_at = models.DateTimeField(_("opened"))
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("maintenance ticket", "closed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("maintenance ticket")

@@ -4,6 +4,8 @@ The ladder, with the time each step waits for someone to acknowledge before the 
     ELDER  (10 min)  an automatic call or message to the elder
     FAMILY (20 min)  the elderly-care advisor(s) and the family / emergency contacts
     VISIT            the grid worker goes to the door (the step stays until someone acknowledges)
+A step with nobody to reach — an elder with no phone number on record, no advisor and no family number — is
+passed at once rather than waited out: its calls are kept with the status "no phone number", never sent.
 Contact attempts are rows written in the alarm's transaction and sent after commit by the contact adapter;
 `send_contacts` retries what is still queued or failed. The alarm's case (cases app, category 独居老人告警)
 is opened after commit too, and `open_missing_cases` retries alarms still without one.
@@ -98,7 +100,7 @@ def raise_alarm(
                 detail=detail or {},
             )
             _log(alarm, AlarmAction.RAISED, now, note=alarm.get_kind_display())
-            _queue_contacts(alarm, LadderStep.ELDER, now)
+            _contact_or_climb(alarm, now)
             audit.record(
                 None, AuditAction.CREATE, obj=alarm, summary=f"sensor alarm {kind} for {watch.resident}"
             )
@@ -128,7 +130,27 @@ def _targets(alarm: Alarm, step: str) -> list[tuple[str, str, str, Any]]:
     return [("grid_worker", _name(u), "", u) for u in links.grid_workers_of(resident)]
 
 
-def _queue_contacts(alarm: Alarm, step: str, now: dt.datetime) -> None:
+def _enter_step(alarm: Alarm, step: LadderStep, now: dt.datetime, note: str = "") -> None:
+    alarm.step = step
+    alarm.next_step_at = now + STEP_TIMEOUT[step] if step in STEP_TIMEOUT else None
+    alarm.save(update_fields=["step", "next_step_at"])
+    _log(alarm, AlarmAction.ESCALATED, now, note=note or alarm.get_step_display())
+
+
+def _contact_or_climb(alarm: Alarm, now: dt.datetime) -> None:
+    """Queue the contacts of the alarm's step; while a step has nobody to reach, go on to the next one now."""
+    while not _queue_contacts(alarm, alarm.step, now) and alarm.step != LADDER[-1]:
+        passed = alarm.get_step_display()
+        step = LADDER[LADDER.index(alarm.step) + 1]
+        note = _("%(step)s (nobody to reach at “%(passed)s”)") % {
+            "step": LadderStep(step).label,
+            "passed": passed,
+        }
+        _enter_step(alarm, step, now, note)
+
+
+def _queue_contacts(alarm: Alarm, step: str, now: dt.datetime) -> int:
+    """Write the step's contact attempts; returns how many can be sent (a call needs a phone number)."""
     where = alarm.detail.get("address", "")
     names = {"name": alarm.resident.name, "kind": alarm.get_kind_display(), "where": where}
     texts: dict[str, str] = {
@@ -140,22 +162,26 @@ def _queue_contacts(alarm: Alarm, step: str, now: dt.datetime) -> None:
         LadderStep.VISIT: _("Please visit %(name)s at %(where)s: door-sensor alarm (%(kind)s).") % names,
     }
     text = texts[step]
-    rows = [
-        ContactAttempt(
-            alarm=alarm,
-            step=step,
-            channel="call" if role in ("elder", "family", "emergency") else "notice",
-            target_role=role,
-            target_name=name[:64],
-            phone=phone,
-            phone_masked=pii.mask_phone(phone) if phone else "",
-            user=user,
-            message=text[:300],
-            created_at=now,
+    rows = []
+    for role, name, phone, user in _targets(alarm, step):
+        call = role in ("elder", "family", "emergency")
+        rows.append(
+            ContactAttempt(
+                alarm=alarm,
+                step=step,
+                channel="call" if call else "notice",
+                target_role=role,
+                target_name=name[:64],
+                phone=phone,
+                phone_masked=pii.mask_phone(phone) if phone else "",
+                user=user,
+                message=text[:300],
+                created_at=now,
+                status=ContactStatus.NO_PHONE if call and not phone else ContactStatus.QUEUED,
+            )
         )
-        for role, name, phone, user in _targets(alarm, step)
-    ]
     ContactAttempt.objects.bulk_create(rows)
+    return sum(1 for row in rows if row.status == ContactStatus.QUEUED)
 
 
 def send_contacts(alarms=None) -> int:
@@ -213,12 +239,8 @@ def advance_ladders(now: dt.datetime | None = None) -> int:
             alarm = Alarm.objects.select_for_update().select_related("resident").get(pk=pk)
             if alarm.status != AlarmStatus.OPEN or alarm.next_step_at is None or alarm.next_step_at > now:
                 continue
-            step = LADDER[min(LADDER.index(alarm.step) + 1, len(LADDER) - 1)]
-            alarm.step = step
-            alarm.next_step_at = now + STEP_TIMEOUT[step] if step in STEP_TIMEOUT else None
-            alarm.save(update_fields=["step", "next_step_at"])
-            _log(alarm, AlarmAction.ESCALATED, now, note=alarm.get_step_display())
-            _queue_contacts(alarm, step, now)
+            _enter_step(alarm, LADDER[min(LADDER.index(alarm.step) + 1, len(LADDER) - 1)], now)
+            _contact_or_climb(alarm, now)
             # the default argument binds this iteration's pk; mypy cannot infer such a lambda's type
             transaction.on_commit(lambda pk=pk: send_contacts(Alarm.objects.filter(pk=pk)))  # type: ignore[misc]
         moved += 1
