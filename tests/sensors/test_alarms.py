@@ -212,6 +212,50 @@ def test_an_alarm_opens_a_case_of_its_category(zhang_watch, clock_at):
     assert case.answers == {"device": "zhang-door", "alarm": "门未关闭"}  # the door left open at night
 
 
+def test_the_alarm_and_its_case_link_to_each_other_and_the_case_shows_the_outcome(
+    zhang_watch, personas, clock_at, client
+):
+    """The dispatcher handling the alarm's case sees, on the case page, the alarm it came from and that the grid
+    worker found the elder safe; the alarm page links the case for those who may open it."""
+    from django.urls import reverse
+
+    from zhizhi.cases import queries as case_queries
+
+    alarm = raise_one(zhang_watch, clock_at)
+    alarms.open_missing_cases()
+    alarm.refresh_from_db()
+    source = case_queries.case_detail(personas["li"], alarm.case_id)["source_link"]
+    assert source.url == reverse("sensors:alarm_detail", args=[alarm.pk]) and source.open
+    assert "门磁告警" in str(source.label) or "Door-sensor alarm" in str(source.label)
+    alarms.resolve_alarm(personas["xiaowang"], alarm, "safe", "老人在家，睡着了")
+    client.force_login(personas["li"])
+    page = client.get(reverse("cases:detail", args=[alarm.case_id]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert 'data-testid="case-source"' in html and "平安（老人在家，睡着了）" in html
+    assert reverse("sensors:alarm_detail", args=[alarm.pk]) in html
+    client.force_login(personas["xiaowang"])
+    html = client.get(reverse("sensors:alarm_detail", args=[alarm.pk])).content.decode()
+    assert f'<a href="{reverse("cases:detail", args=[alarm.case_id])}">{alarm.case_number}</a>' in html
+    # a viewer who may not see the alarm gets no source line (another community's staff)
+    from zhizhi.cases.sources import link_for
+
+    assert link_for(personas["outsider"], f"sensor-alarm:{alarm.pk}") is None
+    assert (
+        link_for(personas["li"], "unknown-kind:1") is None
+        and link_for(personas["li"], "sensor-alarm:") is None
+    )
+
+
+def test_a_failing_source_resolver_leaves_the_case_page_without_its_source(monkeypatch, personas):
+    from zhizhi.cases import sources
+
+    def broken(viewer, ident):
+        raise RuntimeError("the other app is down")
+
+    monkeypatch.setitem(sources._RESOLVERS, "broken", broken)
+    assert sources.link_for(personas["li"], "broken:7") is None
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [

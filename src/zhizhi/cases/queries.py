@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, 
 from django.db.models.functions import Left
 from django.db.models.lookups import Exact
 
+from zhizhi.cases import sources
 from zhizhi.cases.access import AREA, CASE_SCOPE, OWN, UNIT, is_user, unit_ids_of
 from zhizhi.cases.models import (
     OPEN_STATUSES,
@@ -414,6 +415,7 @@ def case_detail(actor: Any, case_id: Any) -> dict:
         "timeline": timeline(case),
         "attachments": list(case.attachments.defer("data").order_by("uploaded_at", "id")),
         "allowed_actions": allowed_actions_for(actor, case),
+        "source_link": sources.link_for(actor, case.source_ref) if case.source_ref else None,
         "enforcement": getattr(case, "enforcement", None) if case.category.enforcement else None,
         "verifications": list(case.verifications.all()),
         "revisits": list(case.revisits.all()),

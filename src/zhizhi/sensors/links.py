@@ -92,3 +92,38 @@ def family_of(resident: Any) -> list:
     from zhizhi.people.queries import contacts_of
 
     return list(contacts_of(resident))
+
+
+def alarm_source(viewer: Any, ident: str):
+    """The alarm an alarm case came from (cases.sources), if the viewer may see it; None otherwise."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from zhizhi.cases.sources import SourceLink
+    from zhizhi.core.errors import NotFound
+    from zhizhi.sensors import queries
+    from zhizhi.sensors.models import AlarmStatus
+
+    try:
+        alarm = queries.access_alarm(viewer, ident)
+    except NotFound:
+        return None
+    status = alarm.get_status_display()
+    if alarm.outcome:
+        status = f"{status} · {alarm.get_outcome_display()}"
+        if alarm.outcome_note:
+            status = f"{status}（{alarm.outcome_note}）"
+    what = _("Door-sensor alarm")
+    return SourceLink(
+        label=f"{what} · {alarm.get_kind_display()}",
+        url=reverse("sensors:alarm_detail", args=[alarm.pk]),
+        status=status,
+        open=alarm.status != AlarmStatus.RESOLVED,
+    )
+
+
+def may_see_case(viewer: Any, case_id: int) -> bool:
+    """Whether the viewer may open the case (the alarm page links its case only then)."""
+    from zhizhi.cases.queries import cases_for
+
+    return cases_for(viewer).filter(pk=case_id).exists()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhizhi.core.errors import DomainError, Forbidden, InvalidInput, NotFound
-from zhizhi.sensors import queries
+from zhizhi.sensors import links, queries
 from zhizhi.sensors.models import AlarmStatus, DeviceKind, Gateway, GatewayKind, Outcome
 from zhizhi.sensors.services import alarms, devices, notices, tuning
 
@@ -72,6 +72,7 @@ def alarm_detail(request, alarm_id: int):
         "proposals": tuning.open_proposals(alarm.watch),
         "changes": tuning.history(alarm.watch)[:20],
         "can_tune": tuning.may_tune(request.user, alarm.watch),
+        "case_visible": alarm.case_id is not None and links.may_see_case(request.user, alarm.case_id),
     }
     return render(request, "sensors/alarm_detail.html", context)
 

@@ -288,7 +288,13 @@ def resolve_alarm(actor: Any, alarm: Alarm, outcome: str, note: str = "") -> Ala
         alarm.status, alarm.resolved_at, alarm.resolved_by = AlarmStatus.RESOLVED, now, actor
         alarm.outcome, alarm.outcome_note, alarm.next_step_at = outcome, note, None
         alarm.save()
-        _log(alarm, AlarmAction.RESOLVED, now, actor=actor, note=f"{Outcome(outcome).label}: {note}")
+        _log(
+            alarm,
+            AlarmAction.RESOLVED,
+            now,
+            actor=actor,
+            note=f"{Outcome(outcome).label}: {note}" if note else str(Outcome(outcome).label),
+        )
         audit.record(actor, AuditAction.UPDATE, obj=alarm, summary=f"resolved sensor alarm: {outcome}")
     _propose_tuning(alarm)
     return alarm
