@@ -232,6 +232,8 @@ def test_the_alarm_and_its_case_link_to_each_other_and_the_case_shows_the_outcom
     page = client.get(reverse("cases:detail", args=[alarm.case_id]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = page.content.decode()
     assert 'data-testid="case-source"' in html and "平安（老人在家，睡着了）" in html
+    # the timeline names the platform in the user's language
+    assert "· system" not in html and "· 系统" in html
     assert reverse("sensors:alarm_detail", args=[alarm.pk]) in html
     client.force_login(personas["xiaowang"])
     html = client.get(reverse("sensors:alarm_detail", args=[alarm.pk])).content.decode()

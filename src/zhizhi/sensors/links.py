@@ -53,7 +53,7 @@ def open_alarm_case(alarm: Any, address: str = "") -> tuple[int, str] | None:
         SYSTEM,
         CaseInput(
             category=CASE_CATEGORY,
-            description=f"{alarm.get_kind_display()}: {alarm.resident.name}（{address or alarm.area_code}）",
+            description=f"{alarm.get_kind_display()}：{alarm.resident.name}（{address or alarm.area_code}）",
             channel="sensor",
             area_code=alarm.area_code,
             address=address[:200],
