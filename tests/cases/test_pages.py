@@ -291,6 +291,17 @@ def test_the_indicators_page_and_its_excel_export(client, personas, report, unit
     assert outsider.status_code == 404
 
 
+def test_searching_a_case_number_opens_the_case(client, personas, many):
+    """A number read out on the phone goes straight to its case; a number out of scope finds nothing."""
+    (case,) = many(1)
+    login(client, personas["li"])
+    response = client.get(reverse("cases:search"), {"q": case.number.lower()})
+    assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[case.pk])
+    login(client, personas["outsider"])
+    response = client.get(reverse("cases:search"), {"q": case.number})
+    assert response.status_code == 200 and b'data-testid="case-row"' not in response.content
+
+
 # ------------------------------------------------------------------------------------------- query budgets
 
 

@@ -335,6 +335,9 @@ def search(request):
     """Case search in the actor's scope: number, words, status, category, channel, area, overdue."""
     filters = _search_filters(request)
     page = boards.search_page(request.user, filters, request.GET.get("page"))
+    number = str(filters.get("q", "")).strip().upper()
+    if queries.CASE_NUMBER.match(number) and len(page.items) == 1 and page.number == 1:
+        return redirect("cases:detail", page.items[0].pk)  # a number read out on the phone: its case
     context = {
         "page": page,
         "filters": filters,
