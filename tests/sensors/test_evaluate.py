@@ -17,6 +17,7 @@ from zhizhi.sensors.detection.events import (
     HOUR,
     Activity,
     LogFormatError,
+    exit_door,
     guess_door,
     read_csv,
     read_kasteren,
@@ -152,6 +153,58 @@ def test_door_guess_prefers_front_then_door_and_checks_a_named_one():
     assert guess_door(events[::2]) == "Hall-Toilet door"
     with pytest.raises(ValueError, match="no sensor"):
         guess_door(events, "garage")
+
+
+def days_out(names: dict[str, str], days: int = 10, start: int = 0) -> list[Activity]:
+    """`days` of a flat: up (bedroom), breakfast (kitchen), out 09:30–12:00 through the way out, lunch, bed."""
+    events = []
+    for d in range(start, start + days):
+        base = d * 86400.0
+        for hour, role in (
+            (8, "bed"),
+            (9, "kitchen"),
+            (9.5, "out"),
+            (12, "out"),
+            (12.2, "kitchen"),
+            (22, "bed"),
+        ):
+            at = base + hour * 3600
+            events += [Activity(at, names[role], True), Activity(at + 5, names[role], False)]
+    return events
+
+
+def test_a_name_that_says_the_way_out_wins_over_other_doors():
+    names = {"bed": "bedroom door", "kitchen": "kitchen door", "out": "main door"}
+    assert guess_door(days_out(names)) == "main door"
+    names = {"bed": "卧室门", "kitchen": "厨房门", "out": "入户门"}
+    assert guess_door(days_out(names)) == "入户门"
+
+
+def test_among_several_doors_the_one_used_to_go_out_and_come_back_is_the_front_door():
+    names = {"bed": "bedroom door", "kitchen": "balcony door", "out": "hall door"}
+    assert guess_door(days_out(names)) == "hall door"  # not the first by name
+
+
+def test_sensors_named_by_number_only_are_told_apart_by_behaviour():
+    names = {"bed": "24", "kitchen": "7", "out": "12"}
+    events = days_out(names)
+    assert exit_door(events, ["24", "7", "12"]) == "12"
+    assert guess_door(events) == "12"
+
+
+def test_no_guess_from_too_few_outings_or_from_a_tie():
+    names = {"bed": "24", "kitchen": "7", "out": "12"}
+    assert guess_door(days_out(names, days=4)) is None  # four round trips: too few to tell
+    twins = days_out({"bed": "a", "kitchen": "k", "out": "b"})
+    twins = [Activity(e.at + 7200, "a" if e.sensor == "b" else e.sensor, e.opened) for e in twins] + twins
+    assert exit_door(sorted(twins, key=lambda e: e.at), ["a", "b"]) is None
+
+
+def test_the_door_is_told_from_the_firings_before_the_cut_only():
+    first = days_out({"bed": "24", "kitchen": "7", "out": "12"})  # days 0–9: out through 12
+    later = days_out({"bed": "24", "kitchen": "7", "out": "99"}, start=20)  # days 20–29: through 99
+    assert guess_door(first + later, until=10 * 86400.0) == "12"
+    assert guess_door(first + later) is None  # over the whole log, the two tie
 
 
 # ------------------------------------------------------------------------------------------- the command

@@ -150,15 +150,81 @@ def read_log(path: str | Path, fmt: str, tz: dt.tzinfo | str = UTC) -> list[Acti
     raise ValueError(f"unknown log format {fmt!r} (kasteren or csv)")
 
 
-def guess_door(events: Iterable[Activity], door: str | None = None) -> str | None:
-    """The front-door sensor: the one named, else one whose name holds "front", else "door"."""
+# Words that name the way out of a flat, then words that name any door; matched in lower case.
+EXIT_WORDS = (
+    "front",
+    "entrance",
+    "entry",
+    "main door",
+    "maindoor",
+    "exit",
+    "入户",
+    "进户",
+    "户门",
+    "大门",
+    "防盗门",
+)
+DOOR_WORDS = ("door", "门")
+
+
+def guess_door(
+    events: Iterable[Activity], door: str | None = None, *, until: float | None = None
+) -> str | None:
+    """The front-door sensor: the one named; else one whose name says it is the way out (front, entrance,
+    入户门, 大门 …); else the only one whose name says door (门). Where several names fit — or none does —
+    the sensor that behaves like the way out among them (`exit_door`, on the firings before `until`)."""
+    events = list(events)
     sensors = sorted({e.sensor for e in events})
     if door:
         if door in sensors:
             return door
         raise ValueError(f"no sensor {door!r} in the log (sensors: {', '.join(sensors)})")
-    for word in ("front", "entrance", "door"):
-        for name in sensors:
-            if word in name.lower():
-                return name
-    return None
+    for words in (EXIT_WORDS, DOOR_WORDS):
+        named = [n for n in sensors if any(w in n.lower() for w in words)]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            return exit_door(events, named, until) or named[0]
+    return exit_door(events, sensors, until)
+
+
+def exit_door(
+    events: Iterable[Activity],
+    candidates: Iterable[str],
+    until: float | None = None,
+    *,
+    quiet_h: float = 1.0,
+    least: int = 5,
+    lead: float = 1.3,
+) -> str | None:
+    """Among `candidates`, the sensor that behaves like the way out of the flat: the largest share of its
+    firings that begin a daytime (07:00–21:00) quiet of `quiet_h` or more — no sensor firing at all — which the
+    same sensor ends: going out through it and coming back through it. None when no candidate does so at
+    least `least` times, or when the best share is not `lead` times the next one's (a guess that close is
+    no guess)."""
+    wanted = set(candidates)
+    firings: dict[str, int] = {}
+    round_trips: dict[str, int] = {}
+    previous: Activity | None = None
+    for event in events:
+        if until is not None and event.at >= until:
+            break
+        if event.opened and event.sensor in wanted:
+            firings[event.sensor] = firings.get(event.sensor, 0) + 1
+        if (
+            previous is not None
+            and previous.sensor == event.sensor
+            and event.sensor in wanted
+            and event.at - previous.at >= quiet_h * HOUR
+            and 7 <= (previous.at % DAY) / HOUR < 21
+        ):
+            round_trips[event.sensor] = round_trips.get(event.sensor, 0) + 1
+        previous = event
+    shares = sorted(
+        ((round_trips.get(s, 0) / n, s) for s, n in firings.items() if n), key=lambda x: (-x[0], x[1])
+    )
+    if not shares or round_trips.get(shares[0][1], 0) < least:
+        return None
+    if len(shares) > 1 and shares[0][0] < lead * shares[1][0]:
+        return None
+    return shares[0][1]

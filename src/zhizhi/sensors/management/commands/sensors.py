@@ -18,7 +18,7 @@ from dataclasses import replace
 from django.core.management.base import BaseCommand, CommandError
 
 from zhizhi.core.errors import DomainError
-from zhizhi.sensors.detection.evaluate import DEFAULT_SEED, evaluate, sweep
+from zhizhi.sensors.detection.evaluate import DEFAULT_SEED, evaluate, split_moment, sweep
 from zhizhi.sensors.detection.events import LogFormatError, guess_door, local_seconds, read_log
 from zhizhi.sensors.detection.rules import RuleConfig
 
@@ -27,7 +27,11 @@ def _log_arguments(parser) -> None:
     parser.add_argument("--format", choices=["kasteren", "csv"], required=True, dest="log_format")
     parser.add_argument("file")
     parser.add_argument("--tz", default="UTC", help="zone in which aware csv timestamps are read")
-    parser.add_argument("--door", help='the front-door sensor (default: a name with "front" or "door")')
+    parser.add_argument(
+        "--door",
+        help='the front-door sensor (default: a name with "front", "entrance", 入户门 …, else the only one with '
+        '"door"; where several or none fit, the one that behaves like the way out in the first half)',
+    )
 
 
 def _notice(text: str) -> tuple[float, float]:
@@ -97,7 +101,8 @@ class Command(BaseCommand):
         away = [_notice(text) for text in options.get("notice") or []]  # bad input first, before the file
         try:
             events = read_log(options["file"], options["log_format"], options["tz"])
-            door = guess_door(events, options.get("door"))
+            # A door told by its behaviour is learned on the first half only, as the baseline is.
+            door = guess_door(events, options.get("door"), until=split_moment(events) if events else None)
         except FileNotFoundError as exc:
             raise CommandError(f"no such file: {options['file']}") from exc
         except (LogFormatError, ValueError) as exc:
