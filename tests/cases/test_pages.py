@@ -162,6 +162,8 @@ def test_the_resident_rates_a_closed_case_on_her_page(client, personas, report, 
     assert response.status_code == 302
     revisit = case.revisits.get()
     assert (revisit.rating, revisit.by_resident, revisit.responded) == ("basically", True, True)
+    timeline = client.get(reverse("cases:detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "评价: 基本满意" in timeline.content.decode()  # the rating as she chose it, not its stored value
     again = client.post(reverse("cases:act", args=[case.pk, "revisit"]), {"rating": "satisfied"}, follow=True)
     assert b"rated already" in again.content and case.revisits.count() == 1
 

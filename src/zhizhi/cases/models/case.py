@@ -12,6 +12,7 @@ from zhizhi.cases.models.enums import (
     CaseAction,
     CaseStatus,
     Channel,
+    Satisfaction,
     Step,
     UnitLevel,
     Urgency,
@@ -315,6 +316,12 @@ class Transition(models.Model):
         if self.pk is not None:
             raise ValueError("transitions are append-only")
         super().save(*args, **kwargs)
+
+    @property
+    def rating_label(self) -> str:
+        """A revisit's rating as people read it (满意 / 基本满意 / 不满意), not its stored value."""
+        rating = (self.data or {}).get("rating", "")
+        return str(Satisfaction(rating).label) if rating in Satisfaction.values else str(rating)
 
 
 class CaseAttachment(models.Model):
