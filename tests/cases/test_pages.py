@@ -268,6 +268,12 @@ def test_the_routing_page_answers_who_would_get_the_case(client, personas, stree
     assert page.status_code == 200 and 'data-testid="route-answer"' in body
     assert units["community_a"].name in body
     assert units["street_centre"].name in body  # the escalation chain
+    zh = client.get(
+        reverse("cases:routing"),
+        {"category": "邻里纠纷", "area_code": street.grid_a1.code},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
+    assert "立案 " in zh and "register " not in zh  # the steps' names, not their keys
     bad = client.get(reverse("cases:routing"), {"category": "不存在的类别", "area_code": street.grid_a1.code})
     assert bad.status_code == 400 and b"category" in bad.content
 

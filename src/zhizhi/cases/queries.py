@@ -27,6 +27,7 @@ from zhizhi.cases.models import (
     HandlingUnit,
     Notification,
     NotificationStatus,
+    Step,
     Transition,
 )
 from zhizhi.core import clock
@@ -450,7 +451,11 @@ def route_preview(
         chain.append(up.unit)
         unit = up.unit
     limits = [
-        {"step": step, "label": deadlines.Limit.of(*cat.limit(step)).label()}
+        {
+            "step": step,
+            "step_label": str(Step(step).label),
+            "label": deadlines.Limit.of(*cat.limit(step)).label(),
+        }
         for step in ("register", "dispatch", "sign", "handle", "verify", "close")
     ]
     return {
