@@ -22,6 +22,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 @pytest.fixture
 def page(chromium_path):
+    """While Playwright's loop runs, the ORM's connections are other, context-local ones: they are closed
+    before the loop ends, or the last would stay open and keep the test database from being dropped."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -30,6 +33,7 @@ def page(chromium_path):
         context.set_default_timeout(15_000)
         yield context.new_page()
         browser.close()
+        connections.close_all()
 
 
 @pytest.fixture
