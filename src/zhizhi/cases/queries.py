@@ -138,12 +138,12 @@ def access_case(actor: Any, case_id: int | str) -> Case:
         pk = int(case_id)
     except (ValueError, TypeError) as exc:
         raise NotFound(f"case {case_id} not found", field="id") from exc
-    related = Case.objects.select_related("category", "current_unit", "area")
+    related = ("category", "current_unit", "area")
     try:
-        return cases_for(actor).select_related("category", "current_unit", "area").get(pk=pk)
+        return cases_for(actor).select_related(*related).get(pk=pk)
     except Case.DoesNotExist:
         if held_by_units_of(actor, pk):
-            return related.get(pk=pk)
+            return Case.objects.select_related(*related).get(pk=pk)
         raise NotFound(f"case {case_id} not found", field="id") from None
 
 
