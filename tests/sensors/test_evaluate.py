@@ -224,6 +224,21 @@ def test_evaluate_command_on_a_csv_file(tmp_path):
         "missed_fraction",
         "false_alarms_per_day",
     }
+    assert result["front_door"] == "kitchen"
+
+
+def test_a_log_whose_front_door_cannot_be_told_is_evaluated_with_a_warning(tmp_path):
+    path = tmp_path / "numbered.csv"
+    rows = ["timestamp,sensor,state"]
+    for e in homebody(14):  # a home that never goes out: no door to be told from its use
+        stamp = dt.datetime.fromtimestamp(e.at, dt.UTC).replace(tzinfo=None).isoformat()
+        rows.append(f"{stamp},{'S1' if e.sensor == 'kitchen' else 'S2'},{'open' if e.opened else 'close'}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("sensors", "evaluate", "--format", "csv", str(path), "--json", stdout=out, stderr=err)
+    result = json.loads(out.getvalue().splitlines()[-1])
+    assert "front_door" not in result and "false_alarms_per_day" in result
+    assert "no front door found" in err.getvalue() and "--door" in err.getvalue()
 
 
 def test_evaluate_command_reports_a_missing_file():
