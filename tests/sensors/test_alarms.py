@@ -248,6 +248,36 @@ def test_the_alarm_and_its_case_link_to_each_other_and_the_case_shows_the_outcom
     )
 
 
+def test_resolving_the_alarm_tells_the_dispatchers_of_its_open_case(zhang_watch, personas, clock_at):
+    from zhizhi.cases.models import Notification
+
+    alarm = raise_one(zhang_watch, clock_at)
+    alarms.open_missing_cases()
+    alarm.refresh_from_db()
+    alarms.resolve_alarm(personas["xiaowang"], alarm, "false_alarm", "门磁松了")
+    (told,) = Notification.objects.filter(event="alarm_resolved")
+    assert told.recipient == personas["li"] and told.case_id == alarm.case_id  # the street's dispatcher
+    assert alarm.case_number in told.text and "误报：门磁松了" in told.text
+
+
+def test_a_failure_to_tell_the_case_handlers_never_undoes_the_resolution(
+    zhang_watch, personas, clock_at, monkeypatch
+):
+    from zhizhi.sensors import links
+
+    alarm = raise_one(zhang_watch, clock_at)
+    alarms.open_missing_cases()
+    alarm.refresh_from_db()
+
+    def broken(alarm):
+        raise RuntimeError("the outbox is down")
+
+    monkeypatch.setattr(links, "tell_case_handlers", broken)
+    alarms.resolve_alarm(personas["xiaowang"], alarm, "safe")
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmStatus.RESOLVED and alarm.outcome == "safe"
+
+
 def test_a_failing_source_resolver_leaves_the_case_page_without_its_source(monkeypatch, personas):
     from zhizhi.cases import sources
 

@@ -127,3 +127,27 @@ def may_see_case(viewer: Any, case_id: int) -> bool:
     from zhizhi.cases.queries import cases_for
 
     return cases_for(viewer).filter(pk=case_id).exists()
+
+
+def tell_case_handlers(alarm: Any) -> int:
+    """The alarm is resolved: tell those handling its case — the street's dispatchers and the unit holding it —
+    with the outcome, in their inbox (cases' outbox, in the alarm's transaction). Returns how many were told."""
+    from django.utils import translation
+
+    from zhizhi.cases.models import OPEN_STATUSES, Case
+    from zhizhi.cases.services import outbox
+    from zhizhi.cases.services.machine import street_dispatchers
+
+    if alarm.case_id is None:
+        return 0
+    case = Case.objects.select_related("current_unit").filter(pk=alarm.case_id).first()
+    if case is None or case.status not in OPEN_STATUSES:  # closed, rejected or merged: nothing to act on
+        return 0
+    users = list(street_dispatchers(case))
+    if case.current_unit is not None:
+        users += [case.current_unit.head, *case.current_unit.members.all()]
+    with translation.override("zh-hans"):  # the platform's notices are written in Chinese
+        outcome = str(alarm.get_outcome_display())
+    outcome += f"：{alarm.outcome_note}" if alarm.outcome_note else ""
+    text = f"案件 {case.number} 的门磁告警已处置（{outcome}），请据此办理。"
+    return len(outbox.to_users([u for u in users if u is not None], case, "alarm_resolved", text))

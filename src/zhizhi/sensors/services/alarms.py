@@ -296,8 +296,19 @@ def resolve_alarm(actor: Any, alarm: Alarm, outcome: str, note: str = "") -> Ala
             note=f"{Outcome(outcome).label}: {note}" if note else str(Outcome(outcome).label),
         )
         audit.record(actor, AuditAction.UPDATE, obj=alarm, summary=f"resolved sensor alarm: {outcome}")
+        _tell_case(alarm)
     _propose_tuning(alarm)
     return alarm
+
+
+def _tell_case(alarm: Alarm) -> None:
+    """Tell those handling the alarm's case how it ended (links.tell_case_handlers); a failure there never
+    undoes the resolution."""
+    try:
+        with transaction.atomic():
+            links.tell_case_handlers(alarm)
+    except Exception:  # noqa: BLE001 - the resolution stands; the case page shows the outcome anyway
+        log.exception("could not tell the case handlers of sensor alarm %s", alarm.pk)
 
 
 def _propose_tuning(alarm: Alarm) -> None:
