@@ -123,10 +123,15 @@ def alarm_source(viewer: Any, ident: str):
 
 
 def may_see_case(viewer: Any, case_id: int) -> bool:
-    """Whether the viewer may open the case (the alarm page links its case only then)."""
-    from zhizhi.cases.queries import cases_for
+    """Whether the viewer may open the case — by the case page's own rule (the alarm page links it only then)."""
+    from zhizhi.cases.queries import access_case
+    from zhizhi.core.errors import NotFound
 
-    return cases_for(viewer).filter(pk=case_id).exists()
+    try:
+        access_case(viewer, case_id)
+    except NotFound:
+        return False
+    return True
 
 
 def tell_case_handlers(alarm: Any) -> int:
