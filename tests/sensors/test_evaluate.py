@@ -17,6 +17,7 @@ from zhizhi.sensors.detection.events import (
     HOUR,
     Activity,
     LogFormatError,
+    Skipped,
     exit_door,
     guess_door,
     read_csv,
@@ -130,6 +131,27 @@ def test_csv_reader_names_the_bad_line():
         read_csv(["2026-03-02T08:00:00,door,open\n", "2026-03-02T08:01:00,door,ajar\n"])
 
 
+def test_csv_reader_can_skip_and_count_rows_that_are_not_firings():
+    skipped = Skipped()
+    events = read_csv(
+        [
+            "2026-03-02T08:00:00,T001,20.5\n",
+            "2026-03-02T08:00:01,D001,OPEN\n",
+            "2026-03-02T08:10:00,T001,20.7\n",
+            "2026-03-02T08:11:00,D001,ajar\n",
+            "2026-03-02T08:12:00,D001,CLOSE\n",
+        ],
+        skipped=skipped,
+    )
+    assert [(e.sensor, e.opened) for e in events] == [("D001", True), ("D001", False)]
+    assert skipped.rows == 3
+    assert skipped.first == {"T001": (1, "20.5", 2), "D001": (4, "ajar", 1)}
+    summary = skipped.summary()
+    assert "skipped 3 rows" in summary and "T001 (2 rows, e.g. line 1: '20.5')" in summary
+    with pytest.raises(LogFormatError, match="bad ISO-8601"):  # a bad time is never skipped
+        read_csv(["yesterday,D001,open\n"], skipped=Skipped())
+
+
 def test_kasteren_reader_makes_an_open_and_a_close_per_row_and_names_sensors():
     lines = [
         "Sensor IDs are:\n",
@@ -239,6 +261,25 @@ def test_a_log_whose_front_door_cannot_be_told_is_evaluated_with_a_warning(tmp_p
     result = json.loads(out.getvalue().splitlines()[-1])
     assert "front_door" not in result and "false_alarms_per_day" in result
     assert "no front door found" in err.getvalue() and "--door" in err.getvalue()
+
+
+def test_evaluate_leaves_out_a_temperature_sensor_s_readings_and_says_so(tmp_path):
+    path = tmp_path / "with-readings.csv"
+    rows = ["timestamp,sensor,state"]
+    for e in homebody(14):
+        stamp = dt.datetime.fromtimestamp(e.at, dt.UTC).replace(tzinfo=None).isoformat()
+        rows.append(f"{stamp},{e.sensor},{'ON' if e.opened else 'OFF'}")
+        rows.append(f"{stamp},T001,21.{len(rows) % 10}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("sensors", "evaluate", "--format", "csv", str(path), "--json", stdout=out, stderr=err)
+    result = json.loads(out.getvalue().splitlines()[-1])
+    assert result["emergencies"] >= 100 and result["false_alarms"] == 0
+    assert "whose state is not open/close or on/off: T001 (" in err.getvalue()
+    only_readings = tmp_path / "readings.csv"
+    only_readings.write_text("2026-03-02T08:00:00,T001,20.5\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="no events"):
+        run("--format", "csv", str(only_readings), "--json")
 
 
 def test_evaluate_command_reports_a_missing_file():

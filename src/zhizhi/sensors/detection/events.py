@@ -9,7 +9,7 @@ Two log formats:
     ``start time, end time, sensor id, value`` where each row is an open → close pair; sensor names come
     from the header's ``[12] 'Frontdoor'`` list when present.
   * ``csv`` — ``timestamp,sensor,state`` with an ISO-8601 timestamp and state open/close or on/off (a header
-    row is optional).
+    row is optional). Rows with other states (a temperature sensor's readings) can be skipped and counted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -125,8 +125,37 @@ def _csv_time(value: str, line_no: int, tz: dt.tzinfo) -> float:
     return local_seconds(moment, tz)
 
 
-def read_csv(lines: Iterable[str], tz: dt.tzinfo = UTC) -> list[Activity]:
-    """``timestamp,sensor,state`` rows; a first row that is a header is skipped."""
+@dataclass
+class Skipped:
+    """Rows of a csv log that are not firings — a temperature or light reading, a state the reader does not
+    know — counted per sensor with the first such row, so that a real log's other sensors need not stop an
+    evaluation and the user is told exactly what was left out."""
+
+    rows: int = 0
+    first: dict[str, tuple[int, str, int]] = field(default_factory=dict)  # sensor → (line, state, rows)
+
+    def add(self, sensor: str, state: str, line_no: int) -> None:
+        self.rows += 1
+        line, example, count = self.first.get(sensor, (line_no, state, 0))
+        self.first[sensor] = (line, example, count + 1)
+
+    def summary(self, most: int = 5) -> str:
+        parts = [
+            f"{sensor} ({count} row{'s' if count > 1 else ''}, e.g. line {line}: {state!r})"
+            for sensor, (line, state, count) in list(self.first.items())[:most]
+        ]
+        more = len(self.first) - most
+        return (
+            f"skipped {self.rows} row{'s' if self.rows > 1 else ''} whose state is not open/close or on/off: "
+            + "; ".join(parts)
+            + (f"; and {more} more sensor{'s' if more > 1 else ''}" if more > 0 else "")
+        )
+
+
+def read_csv(lines: Iterable[str], tz: dt.tzinfo = UTC, skipped: Skipped | None = None) -> list[Activity]:
+    """``timestamp,sensor,state`` rows; a first row that is a header is skipped. A state other than
+    open/close or on/off is an error naming its line — or, given `skipped`, a row left out and counted there
+    (real logs carry temperature and light readings next to their contacts)."""
     events: list[Activity] = []
     for line_no, row in enumerate(csv.reader(lines), 1):
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
@@ -135,18 +164,29 @@ def read_csv(lines: Iterable[str], tz: dt.tzinfo = UTC) -> list[Activity]:
             raise LogFormatError(f"line {line_no}: expected timestamp,sensor,state")
         if line_no == 1 and row[0].strip().lower() in ("timestamp", "time", "ts"):
             continue
-        events.append(Activity(_csv_time(row[0], line_no, tz), row[1].strip(), _csv_state(row[2], line_no)))
+        at = _csv_time(row[0], line_no, tz)
+        sensor = row[1].strip()
+        try:
+            opened = _csv_state(row[2], line_no)
+        except LogFormatError:
+            if skipped is None:
+                raise
+            skipped.add(sensor, row[2].strip(), line_no)
+            continue
+        events.append(Activity(at, sensor, opened))
     events.sort(key=lambda e: (e.at, not e.opened))
     return events
 
 
-def read_log(path: str | Path, fmt: str, tz: dt.tzinfo | str = UTC) -> list[Activity]:
+def read_log(
+    path: str | Path, fmt: str, tz: dt.tzinfo | str = UTC, skipped: Skipped | None = None
+) -> list[Activity]:
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     with open(path, encoding="utf-8-sig") as handle:
         if fmt == "kasteren":
             return read_kasteren(handle)
         if fmt == "csv":
-            return read_csv(handle, zone)
+            return read_csv(handle, zone, skipped)
     raise ValueError(f"unknown log format {fmt!r} (kasteren or csv)")
 
 

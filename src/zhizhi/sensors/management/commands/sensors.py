@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhizhi.core.errors import DomainError
 from zhizhi.sensors.detection.evaluate import DEFAULT_SEED, evaluate, split_moment, sweep
-from zhizhi.sensors.detection.events import LogFormatError, guess_door, local_seconds, read_log
+from zhizhi.sensors.detection.events import LogFormatError, Skipped, guess_door, local_seconds, read_log
 from zhizhi.sensors.detection.rules import RuleConfig
 
 
@@ -99,13 +99,20 @@ class Command(BaseCommand):
     # -- logs -------------------------------------------------------------------------------------
     def _log_command(self, action: str, options: dict) -> None:
         away = [_notice(text) for text in options.get("notice") or []]  # bad input first, before the file
+        skipped = Skipped()
         try:
-            events = read_log(options["file"], options["log_format"], options["tz"])
-            # A door told by its behaviour is learned on the first half only, as the baseline is.
-            door = guess_door(events, options.get("door"), until=split_moment(events) if events else None)
+            events = read_log(options["file"], options["log_format"], options["tz"], skipped)
         except FileNotFoundError as exc:
             raise CommandError(f"no such file: {options['file']}") from exc
         except (LogFormatError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        if skipped.rows:
+            # Real logs carry readings (temperature, light) next to their contacts: left out, and said so.
+            self.stderr.write(skipped.summary())
+        try:
+            # A door told by its behaviour is learned on the first half only, as the baseline is.
+            door = guess_door(events, options.get("door"), until=split_moment(events) if events else None)
+        except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if not events:
             raise CommandError("the log holds no events")
