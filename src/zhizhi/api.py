@@ -6,11 +6,17 @@ Every app contributes a router at /api/<app>/. Domain errors become 400/403/404 
 
 from __future__ import annotations
 
+import json
+import logging
+
+from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.functional import LazyObject
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import SessionAuth
 
 from zhizhi.areas.api import router as areas_router
@@ -35,6 +41,50 @@ class SessionUserAuth(SessionAuth):
         return user
 
 
+class RefusedInput(ValueError):
+    """Input that is JSON or a query string but that no column can store; `field` names where it is."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = f"{field}: {message}" if field else message
+
+
+def _refuse_nul(value, path: tuple[str, ...] = ()) -> None:
+    """PostgreSQL text cannot hold U+0000 (psycopg refuses it at the insert: a 500 after the work was done),
+    and no person types it: refuse it up front, naming the field."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise RefusedInput(".".join(path) or None, "text cannot contain the NUL character (U+0000)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, path)
+            _refuse_nul(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, (*path, str(index)))
+
+
+def _no_constant(name: str):
+    raise RefusedInput(None, f"{name} is not a JSON number (RFC 8259)")
+
+
+class StrictParser(Parser):
+    """ninja's parser, refusing what JSON or a database cannot hold: NaN and Infinity (Python's json module
+    accepts them; no column or client should see them) and the NUL character."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body, parse_constant=_no_constant)
+        _refuse_nul(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(result)
+        return result
+
+
+logger = logging.getLogger(__name__)
 session_auth = SessionUserAuth()
 
 api = NinjaAPI(
@@ -43,6 +93,7 @@ api = NinjaAPI(
     description="智治 — street-level smart governance. All endpoints need a logged-in session.",
     auth=session_auth,
     urls_namespace="api",
+    parser=StrictParser(),
 )
 
 
@@ -77,6 +128,48 @@ def _unauthenticated(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return api.create_response(request, {"error": {"code": "not_found", "message": str(exc)}}, status=404)
+
+
+@api.exception_handler(RefusedInput)
+def _refused(request, exc: RefusedInput):
+    return api.create_response(
+        request, {"error": {"code": "invalid", "field": exc.field, "message": exc.message}}, status=400
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    """ninja's own refusals (a body that does not parse) in the API's error shape; a body refused by the
+    parser (`RefusedInput`, wrapped by ninja) keeps its field."""
+    if isinstance(exc.__cause__, RefusedInput):
+        return _refused(request, exc.__cause__)
+    code = "invalid" if exc.status_code == 400 else "error"
+    message = "body: not valid JSON" if exc.status_code == 400 and exc.__cause__ is not None else str(exc)
+    return api.create_response(request, {"error": {"code": code, "message": message}}, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_upload(request, exc):
+    # Django's own views answer this with a 400; ninja would make it a 500.
+    body = {
+        "code": "invalid",
+        "field": "file",
+        "message": f"file: not a valid multipart/form-data upload ({exc})",
+    }
+    return api.create_response(request, {"error": body}, status=400)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _out_of_range(request, exc):
+    """The last guard for a value the database cannot hold (a number beyond its columns, a NUL in a text) that
+    validation let through: a 400, not a 500. Validation should have named the field, so it is logged."""
+    logger.warning("a value the database cannot hold reached %s: %s", request.path, exc, exc_info=exc)
+    body = {
+        "code": "invalid",
+        "message": "input: a value is out of range or not storable (too large a number?)",
+    }
+    return api.create_response(request, {"error": body}, status=400)
 
 
 api.add_router("/areas/", areas_router)

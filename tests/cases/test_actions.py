@@ -4,6 +4,7 @@ routes to the right unit, and refuses the wrong actor or the wrong status."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -20,6 +21,7 @@ from zhizhi.cases.models import (
     Verification,
 )
 from zhizhi.cases.services import EnforcementInput, FileInput
+from zhizhi.cases.services.actions import FINE_MAX, check_fine
 from zhizhi.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 JPEG = b"\xff\xd8\xff\xe0" + b"1" * 64
@@ -215,6 +217,25 @@ def test_an_enforcement_case_is_handled_with_its_enforcement_record(units, perso
     )
     record = EnforcementRecord.objects.get(case=case)
     assert (record.subject, record.penalty_amount) == ("某水果店", 200)
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (2**70, "cannot exceed"),
+        (float("nan"), "amount in yuan"),
+        (float("inf"), "amount in yuan"),
+        ("二百", "amount in yuan"),
+        (-1, "negative"),
+        (30.275, "two decimal places"),
+    ],
+)
+def test_a_fine_the_record_cannot_hold_is_refused_by_name(amount, message):
+    # Before, 2**70 was stored on SQLite and the case could no longer be read (a 500 on every view of it).
+    with pytest.raises(InvalidInput, match=message) as err:
+        check_fine(amount)
+    assert err.value.field == "enforcement.penalty_amount"
+    assert check_fine(30.27) == Decimal("30.27") and check_fine("9999999999.99") == FINE_MAX
 
 
 def test_a_unit_escalates_to_the_level_above(units, personas, report):

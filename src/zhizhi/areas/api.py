@@ -7,7 +7,7 @@ bodies naming the field (see zhizhi.api).
 from django.http import HttpResponse
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from zhizhi.areas import queries, services, spatial
 from zhizhi.areas.excel import XLSX_CONTENT_TYPE
@@ -21,6 +21,7 @@ from zhizhi.areas.schemas import (
 )
 from zhizhi.core import clock
 from zhizhi.core.errors import InvalidInput
+from zhizhi.core.params import Pages
 
 router = Router(tags=["areas"])
 
@@ -59,7 +60,7 @@ def locate(request, lat: float, lon: float, crs: str = "wgs84"):
 
 
 @router.get("/buildings", response=list[BuildingOut], url_name="areas_buildings")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def buildings(request, filters: Query[BuildingFilters]):
     """Buildings of the caller's area, searched by code, estate name or address (50 a page)."""
     return queries.search_buildings(request.user, q=filters.q, community=filters.community, grid=filters.grid)

@@ -54,12 +54,13 @@ from zhizhi.cases.schemas import (
 )
 from zhizhi.cases.services.outbox import mark_read
 from zhizhi.core.errors import NotFound
+from zhizhi.core.params import Id, Offset
 
 router = Router(tags=["cases"])
 PAGE_MAX = 100
 
 
-def _detail(request, case_id: int) -> dict:
+def _detail(request, case_id: Id) -> dict:
     return case_detail_out(queries.case_detail(request.user, case_id))
 
 
@@ -116,12 +117,12 @@ def my_notifications(request, unread: bool = False, limit: int = 50):
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)
-def read_notification(request, notification_id: int):
+def read_notification(request, notification_id: Id):
     return notification_out(mark_read(request.user, notification_id))
 
 
 @router.get("/worklist/{unit_id}", response=WorklistOut)
-def unit_worklist(request, unit_id: int, limit: int = 50, offset: int = 0):
+def unit_worklist(request, unit_id: Id, limit: int = 50, offset: Offset = 0):
     w = queries.worklist(request.user, unit_id)
     rows = w.cases[max(0, offset) : max(0, offset) + max(1, min(limit, PAGE_MAX))]
     return {
@@ -160,13 +161,13 @@ def search(
     q: str = "",
     status: str = "",
     category: str = "",
-    unit: int | None = None,
+    unit: Id | None = None,
     channel: str = "",
     overdue: bool | None = None,
     open_only: bool = False,
     area: str = "",
     limit: int = Query(20, ge=1, le=PAGE_MAX),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ):
     qs = queries.search_cases(
         request.user,
@@ -187,29 +188,29 @@ def search(
 
 
 @router.get("/{case_id}", response=CaseDetailOut)
-def detail(request, case_id: int):
+def detail(request, case_id: Id):
     return _detail(request, case_id)
 
 
 @router.get("/{case_id}/duplicates", response=list[NearbyOut])
-def duplicates(request, case_id: int):
+def duplicates(request, case_id: Id):
     case = queries.access_case(request.user, case_id)
     return [nearby_row(c) for c in services.duplicate_summaries(case)]
 
 
 @router.get("/{case_id}/contact", response=ContactOut)
-def contact(request, case_id: int):
+def contact(request, case_id: Id):
     return {"contact_phone": services.reveal_contact(request.user, case_id)}
 
 
 @router.post("/{case_id}/attachments", response={201: AttachmentOut})
-def upload(request, case_id: int, file: UploadedFile = File(...), kind: str = Form("photo")):  # noqa: B008
+def upload(request, case_id: Id, file: UploadedFile = File(...), kind: str = Form("photo")):  # noqa: B008
     data = services.FileInput(file.name or "file", file.content_type or "", file.read())
     return Status(201, attachment_out(services.add_attachment(request.user, case_id, data, kind)))
 
 
 @router.get("/{case_id}/attachments/{attachment_id}")
-def download(request, case_id: int, attachment_id: int):
+def download(request, case_id: Id, attachment_id: Id):
     case = queries.access_case(request.user, case_id)
     item = case.attachments.filter(pk=attachment_id).first()
     if item is None:
@@ -223,43 +224,43 @@ def download(request, case_id: int, attachment_id: int):
 
 
 @router.post("/{case_id}/register", response=CaseDetailOut)
-def register(request, case_id: int, payload: NoteIn):
+def register(request, case_id: Id, payload: NoteIn):
     services.register_case(request.user, case_id, note=payload.note)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/reject", response=CaseDetailOut)
-def reject(request, case_id: int, payload: ReasonIn):
+def reject(request, case_id: Id, payload: ReasonIn):
     services.reject_case(request.user, case_id, reason=payload.reason)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/merge", response=CaseDetailOut)
-def merge(request, case_id: int, payload: MergeIn):
+def merge(request, case_id: Id, payload: MergeIn):
     services.merge_case(request.user, case_id, into=payload.into, reason=payload.reason)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/dispatch", response=CaseDetailOut)
-def dispatch(request, case_id: int, payload: DispatchIn):
+def dispatch(request, case_id: Id, payload: DispatchIn):
     services.dispatch_case(request.user, case_id, unit_id=payload.unit, note=payload.note)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/accept", response=CaseDetailOut)
-def accept(request, case_id: int):
+def accept(request, case_id: Id):
     services.accept_case(request.user, case_id)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/start", response=CaseDetailOut)
-def start(request, case_id: int, payload: NoteIn):
+def start(request, case_id: Id, payload: NoteIn):
     services.start_handling(request.user, case_id, note=payload.note)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/submit", response=CaseDetailOut)
-def submit(request, case_id: int, payload: SubmitIn):
+def submit(request, case_id: Id, payload: SubmitIn):
     services.submit_handling(
         request.user,
         case_id,
@@ -273,7 +274,7 @@ def submit(request, case_id: int, payload: SubmitIn):
 
 
 @router.post("/{case_id}/verify", response=CaseDetailOut)
-def verify(request, case_id: int, payload: VerifyIn):
+def verify(request, case_id: Id, payload: VerifyIn):
     services.verify_case(
         request.user,
         case_id,
@@ -288,37 +289,37 @@ def verify(request, case_id: int, payload: VerifyIn):
 
 
 @router.post("/{case_id}/close", response=CaseDetailOut)
-def close(request, case_id: int, payload: NoteIn):
+def close(request, case_id: Id, payload: NoteIn):
     services.close_case(request.user, case_id, note=payload.note)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/return", response=CaseDetailOut)
-def return_(request, case_id: int, payload: ReasonIn):
+def return_(request, case_id: Id, payload: ReasonIn):
     services.return_case(request.user, case_id, reason=payload.reason)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/escalate", response=CaseDetailOut)
-def escalate(request, case_id: int, payload: EscalateIn):
+def escalate(request, case_id: Id, payload: EscalateIn):
     services.escalate_case(request.user, case_id, reason=payload.reason, unit_id=payload.unit)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/send-down", response=CaseDetailOut)
-def send_down(request, case_id: int, payload: SendDownIn):
+def send_down(request, case_id: Id, payload: SendDownIn):
     services.send_down_case(request.user, case_id, unit_id=payload.unit, reason=payload.reason)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/supervise", response=CaseDetailOut)
-def supervise(request, case_id: int, payload: SuperviseIn):
+def supervise(request, case_id: Id, payload: SuperviseIn):
     services.supervise_case(request.user, case_id, reason=payload.reason, deadline=payload.deadline)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/extension", response={201: ExtensionOut})
-def request_extension(request, case_id: int, payload: ExtensionIn):
+def request_extension(request, case_id: Id, payload: ExtensionIn):
     e = services.request_extension(
         request.user, case_id, amount=payload.amount, amount_unit=payload.amount_unit, reason=payload.reason
     )
@@ -326,42 +327,42 @@ def request_extension(request, case_id: int, payload: ExtensionIn):
 
 
 @router.post("/{case_id}/extension/decision", response=ExtensionOut)
-def decide_extension(request, case_id: int, payload: DecisionIn):
+def decide_extension(request, case_id: Id, payload: DecisionIn):
     e = services.decide_extension(request.user, case_id, approve=payload.approve, note=payload.note)
     return extension_out(e)
 
 
 @router.post("/{case_id}/backlog", response=CaseDetailOut)
-def backlog(request, case_id: int, payload: ReasonIn):
+def backlog(request, case_id: Id, payload: ReasonIn):
     services.backlog_case(request.user, case_id, reason=payload.reason)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/resume", response=CaseDetailOut)
-def resume(request, case_id: int, payload: NoteIn):
+def resume(request, case_id: Id, payload: NoteIn):
     services.resume_case(request.user, case_id, note=payload.note)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/revisit", response=CaseDetailOut)
-def revisit(request, case_id: int, payload: RevisitIn):
+def revisit(request, case_id: Id, payload: RevisitIn):
     services.record_revisit(request.user, case_id, **payload.dict())
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/reopen", response=CaseDetailOut)
-def reopen(request, case_id: int, payload: ReasonIn):
+def reopen(request, case_id: Id, payload: ReasonIn):
     services.reopen_case(request.user, case_id, reason=payload.reason)
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/enforcement", response=CaseDetailOut)
-def enforcement(request, case_id: int, payload: EnforcementIn):
+def enforcement(request, case_id: Id, payload: EnforcementIn):
     services.record_enforcement(request.user, case_id, enforcement_in(payload))
     return _detail(request, case_id)
 
 
 @router.post("/{case_id}/follow", response=CaseDetailOut)
-def follow(request, case_id: int):
+def follow(request, case_id: Id):
     services.follow_case(request.user, case_id)
     return _detail(request, case_id)

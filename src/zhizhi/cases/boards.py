@@ -27,6 +27,7 @@ from zhizhi.cases.models import (
 from zhizhi.cases.queries import LIST_FIELDS, cases_for, search_cases, units_for
 from zhizhi.core import clock
 from zhizhi.core.errors import Forbidden, InvalidInput
+from zhizhi.core.params import LAST_PAGE
 from zhizhi.core.permissions import area_prefix
 from zhizhi.core.roles import AreaLevel, Role
 
@@ -53,7 +54,7 @@ class Page:
 
 def page_number(page: Any) -> int:
     try:
-        return max(1, int(page or 1))
+        return min(max(1, int(page or 1)), LAST_PAGE)  # past the last page: an empty one, not an overflow
     except (TypeError, ValueError) as exc:
         raise InvalidInput("page must be a number", field="page") from exc
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from zhizhi.cases.services import EnforcementInput, FileInput
 from zhizhi.core.errors import InvalidInput
+from zhizhi.core.params import Id
 
 # ------------------------------------------------------------------------------------------- input
 
@@ -57,12 +58,12 @@ class ReasonIn(Schema):
 
 
 class MergeIn(Schema):
-    into: int = Field(description="id of the case this one duplicates")
+    into: Id = Field(description="id of the case this one duplicates")
     reason: str = ""
 
 
 class DispatchIn(Schema):
-    unit: int | None = Field(None, description="unit id; empty: the routing rules choose")
+    unit: Id | None = Field(None, description="unit id; empty: the routing rules choose")
     note: str = ""
 
 
@@ -78,7 +79,7 @@ class SubmitIn(Schema):
     note: str = ""
     evidence: list[str] = Field(default_factory=list, description="described evidence, e.g. 调解协议编号")
     photos: list[FileIn] = Field(default_factory=list)
-    attachment_ids: list[int] = Field(default_factory=list, description="files uploaded to the case before")
+    attachment_ids: list[Id] = Field(default_factory=list, description="files uploaded to the case before")
     enforcement: EnforcementIn | None = None
 
 
@@ -87,17 +88,17 @@ class VerifyIn(Schema):
     note: str = Field("", description="required when not passed (the rework reason)")
     method: str | None = None
     photos: list[FileIn] = Field(default_factory=list)
-    attachment_ids: list[int] = Field(default_factory=list)
+    attachment_ids: list[Id] = Field(default_factory=list)
     source_ref: str = ""
 
 
 class EscalateIn(Schema):
     reason: str = ""
-    unit: int | None = None
+    unit: Id | None = None
 
 
 class SendDownIn(Schema):
-    unit: int | None = None
+    unit: Id | None = None
     reason: str = ""
 
 

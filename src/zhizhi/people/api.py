@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from ninja import File, Query, Router, Status, UploadedFile
 
 from zhizhi.core.errors import Conflict, InvalidInput
+from zhizhi.core.params import Id, Page
 from zhizhi.people import excel, queries, services
 from zhizhi.people.models import ExportJob, ExportStatus, Household, Resident
 from zhizhi.people.schemas import (
@@ -143,7 +144,7 @@ def list_residents(
     tags: list[str] = Query([]),  # noqa: B008
     community: str = "",
     grid: str = "",
-    page: int = 1,
+    page: Page = 1,
 ):
     """`q` is a name fragment, pinyin (initials or full, prefix), a whole ID number, a whole phone, the
     last four digits of a phone, or part of the home address. `tags` (repeatable) keeps residents having
@@ -159,12 +160,12 @@ def create_resident(request, payload: ResidentIn):
 
 
 @router.get("/residents/{resident_id}", response=ResidentDetailOut, summary="One resident (masked; audited)")
-def get_resident(request, resident_id: int):
+def get_resident(request, resident_id: Id):
     return resident_detail(request.user, services.open_resident(request.user, resident_id))
 
 
 @router.patch("/residents/{resident_id}", response=ResidentDetailOut, summary="Change a resident")
-def patch_resident(request, resident_id: int, payload: ResidentPatchIn):
+def patch_resident(request, resident_id: Id, payload: ResidentPatchIn):
     resident = queries.access_resident(request.user, resident_id)
     services.change_resident(request.user, resident, payload.dict(exclude_unset=True, exclude_none=True))
     return resident_detail(request.user, queries.access_resident(request.user, resident_id))
@@ -173,20 +174,20 @@ def patch_resident(request, resident_id: int, payload: ResidentPatchIn):
 @router.post(
     "/residents/{resident_id}/reveal", response=RevealOut, summary="Whole ID number / phone (audited)"
 )
-def reveal(request, resident_id: int):
+def reveal(request, resident_id: Id):
     resident = queries.access_resident(request.user, resident_id)
     shown = services.reveal_resident(request.user, resident)
     return {"id": resident.pk, **shown, "revealed": queries.can_reveal(request.user)}
 
 
 @router.get("/residents/{resident_id}/contacts", response=list[ContactOut], summary="Contacts (masked)")
-def list_contacts(request, resident_id: int):
+def list_contacts(request, resident_id: Id):
     resident = queries.access_resident(request.user, resident_id)
     return [contact_out(c) for c in queries.contacts_of(resident)]
 
 
 @router.post("/residents/{resident_id}/contacts", response={201: ContactOut}, summary="Add a contact")
-def create_contact(request, resident_id: int, payload: ContactIn):
+def create_contact(request, resident_id: Id, payload: ContactIn):
     resident = queries.access_resident(request.user, resident_id)
     contact = services.add_contact(request.user, resident, **payload.dict())
     return Status(201, contact_out(contact))
@@ -196,7 +197,7 @@ def create_contact(request, resident_id: int, payload: ContactIn):
 
 
 @router.get("/households", response=HouseholdPageOut, summary="List or search households")
-def list_households(request, q: str = "", community: str = "", grid: str = "", page: int = 1):
+def list_households(request, q: str = "", community: str = "", grid: str = "", page: Page = 1):
     qs = queries.search_households(request.user, q, community=community, grid=grid)
     return page_out(queries.page_of(qs, page), household_row)
 
@@ -204,7 +205,7 @@ def list_households(request, q: str = "", community: str = "", grid: str = "", p
 @router.get(
     "/households/{household_id}", response=HouseholdDetailOut, summary="One household and its members"
 )
-def get_household(request, household_id: int):
+def get_household(request, household_id: Id):
     household = queries.access_household(request.user, household_id)
     members = queries.household_members(request.user, household)
     row = household_row(household) | {"member_count": len(members)}
@@ -249,19 +250,19 @@ def list_exports(request):
 
 
 @router.get("/exports/{job_id}", response=ExportJobOut, summary="One export's status")
-def get_export(request, job_id: int):
+def get_export(request, job_id: Id):
     return job_out(queries.access_export_job(request.user, job_id))
 
 
 @router.post("/exports/{job_id}/retry", response={202: ExportJobOut}, summary="Queue a failed export again")
-def retry_export(request, job_id: int):
+def retry_export(request, job_id: Id):
     return Status(
         202, job_out(services.retry_export(request.user, queries.access_export_job(request.user, job_id)))
     )
 
 
 @router.get("/exports/{job_id}/download", summary="The finished .xlsx", response={200: None})
-def download_export(request, job_id: int):
+def download_export(request, job_id: Id):
     job = queries.access_export_job(request.user, job_id, with_file=True)
     if job.status != ExportStatus.DONE:
         raise Conflict(f"export {job_id} is {job.status}", field="status")

@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from zhizhi.areas.models import Area, Dwelling
 from zhizhi.core import pii
 from zhizhi.core.errors import Forbidden, InvalidInput, NotFound
+from zhizhi.core.params import LAST_PAGE
 from zhizhi.core.permissions import area_prefix, people_policy
 from zhizhi.core.roles import CODE_LENGTH, AreaLevel
 from zhizhi.people.expressions import code_scope, in_array, name_contains
@@ -213,8 +214,8 @@ def check_page(raw: Any) -> int:
         number = 1 if raw is None or raw == "" else int(raw)
     except (TypeError, ValueError) as exc:
         raise InvalidInput("page must be a whole number", field="page") from exc
-    if number < 1 or number > 100_000:
-        raise InvalidInput("page must be between 1 and 100000", field="page")
+    if number < 1 or number > LAST_PAGE:
+        raise InvalidInput(f"page must be between 1 and {LAST_PAGE}", field="page")
     return number
 
 

@@ -13,6 +13,7 @@ from ninja.security import APIKeyHeader
 
 from zhizhi.core import clock
 from zhizhi.core.errors import InvalidInput
+from zhizhi.core.params import Id
 from zhizhi.sensors import queries
 from zhizhi.sensors.models import DeviceKind, Source
 from zhizhi.sensors.schemas import (
@@ -113,19 +114,19 @@ def alarm_list(request, status: str = ""):
 
 
 @router.get("/alarms/{alarm_id}", response=AlarmOut, url_name="sensors_alarm")
-def alarm_detail(request, alarm_id: int):
+def alarm_detail(request, alarm_id: Id):
     return _alarm(queries.access_alarm(request.user, alarm_id))
 
 
 @router.post("/alarms/{alarm_id}/acknowledge", response=AlarmOut, url_name="sensors_alarm_acknowledge")
-def acknowledge(request, alarm_id: int, data: NoteIn):
+def acknowledge(request, alarm_id: Id, data: NoteIn):
     """Someone is on it: the ladder stops."""
     alarm = queries.access_alarm(request.user, alarm_id)
     return _alarm(alarms.acknowledge_alarm(request.user, alarm, data.note))
 
 
 @router.post("/alarms/{alarm_id}/resolve", response=AlarmOut, url_name="sensors_alarm_resolve")
-def resolve(request, alarm_id: int, data: ResolveIn):
+def resolve(request, alarm_id: Id, data: ResolveIn):
     """Close with the outcome (safe, hospital, false_alarm — and why)."""
     alarm = queries.access_alarm(request.user, alarm_id)
     return _alarm(alarms.resolve_alarm(request.user, alarm, data.outcome, data.note))
@@ -223,7 +224,7 @@ def unknown_devices(request):
 
 
 @router.post("/unknown-devices/{unknown_id}/bind", response=DeviceDetailOut, url_name="sensors_bind_device")
-def bind_device(request, unknown_id: int, data: BindIn):
+def bind_device(request, unknown_id: Id, data: BindIn):
     """Register the device at a dwelling; the residents living there are bound to it."""
     unknown = queries.access_unknown(request.user, unknown_id)
     dwelling = queries.access_dwelling(request.user, data.dwelling)
@@ -242,7 +243,7 @@ def bind_device(request, unknown_id: int, data: BindIn):
 
 
 @router.post("/devices/{device_id}/install", response=DeviceDetailOut, url_name="sensors_device_install")
-def install_device(request, device_id: int, data: InstallIn):
+def install_device(request, device_id: Id, data: InstallIn):
     """Install, or move, the device at a dwelling (rebinding it to the residents living there)."""
     device = queries.access_device(request.user, device_id)
     dwelling = queries.access_dwelling(request.user, data.dwelling)
@@ -250,7 +251,7 @@ def install_device(request, device_id: int, data: InstallIn):
 
 
 @router.post("/devices/{device_id}/remove", response=DeviceDetailOut, url_name="sensors_device_remove")
-def remove_device(request, device_id: int, data: RemoveIn):
+def remove_device(request, device_id: Id, data: RemoveIn):
     device = queries.access_device(request.user, device_id)
     return _device(devices.remove_device(request.user, device, data.reason, reason_required=True))
 
@@ -287,7 +288,7 @@ def _proposal(p) -> dict:
 
 
 @router.get("/watches/{watch_id}/proposals", response=list[ProposalOut], url_name="sensors_proposals")
-def proposals(request, watch_id: int):
+def proposals(request, watch_id: Id):
     """Open threshold proposals of a watched person, then the decided ones (newest first)."""
     watched = queries.access_watch(request.user, watch_id)
     return [_proposal(p) for p in tuning.open_proposals(watched) + tuning.history(watched)]
@@ -298,7 +299,7 @@ def proposals(request, watch_id: int):
     response=ProposalOut,
     url_name="sensors_proposal_accept",
 )
-def accept_proposal(request, watch_id: int, proposal_id: int, data: NoteIn):
+def accept_proposal(request, watch_id: Id, proposal_id: Id, data: NoteIn):
     watched = queries.access_watch(request.user, watch_id)
     return _proposal(tuning.accept(request.user, tuning.access_proposal(watched, proposal_id), data.note))
 
@@ -308,7 +309,7 @@ def accept_proposal(request, watch_id: int, proposal_id: int, data: NoteIn):
     response=ProposalOut,
     url_name="sensors_proposal_dismiss",
 )
-def dismiss_proposal(request, watch_id: int, proposal_id: int, data: NoteIn):
+def dismiss_proposal(request, watch_id: Id, proposal_id: Id, data: NoteIn):
     watched = queries.access_watch(request.user, watch_id)
     return _proposal(tuning.dismiss(request.user, tuning.access_proposal(watched, proposal_id), data.note))
 
@@ -335,25 +336,25 @@ def _file(request, watched, data: NoticeIn):
     return Status(201, _notice(notice))
 
 
-def _end(request, watched, notice_id: int, data: NoteIn) -> dict:
+def _end(request, watched, notice_id: Id, data: NoteIn) -> dict:
     return _notice(notices.end_notice(request.user, notices.access_notice(watched, notice_id), data.note))
 
 
 @router.get("/watches/{watch_id}/notices", response=list[NoticeOut], url_name="sensors_notices")
-def notice_list(request, watch_id: int):
+def notice_list(request, watch_id: Id):
     """The person's away notices (外出报备), newest departure first."""
     watched = queries.access_watch(request.user, watch_id)
     return [_notice(n) for n in notices.history(watched)]
 
 
 @router.post("/watches/{watch_id}/notices", response={201: NoticeOut}, url_name="sensors_notice_file")
-def file_notice(request, watch_id: int, data: NoticeIn):
+def file_notice(request, watch_id: Id, data: NoticeIn):
     """File an away notice: the person's silence rules wait for the declared return (door rules do not)."""
     return _file(request, queries.access_watch(request.user, watch_id), data)
 
 
 @router.post("/watches/{watch_id}/notices/{notice_id}/end", response=NoticeOut, url_name="sensors_notice_end")
-def end_notice(request, watch_id: int, notice_id: int, data: NoteIn):
+def end_notice(request, watch_id: Id, notice_id: Id, data: NoteIn):
     """End an away notice early (back home, trip called off): the person is watched as usual from now."""
     return _end(request, queries.access_watch(request.user, watch_id), notice_id, data)
 
@@ -371,5 +372,5 @@ def file_my_notice(request, data: NoticeIn):
 
 
 @router.post("/me/notices/{notice_id}/end", response=NoticeOut, url_name="sensors_my_notice_end")
-def end_my_notice(request, notice_id: int, data: NoteIn):
+def end_my_notice(request, notice_id: Id, data: NoteIn):
     return _end(request, notices.own_watch(request.user), notice_id, data)

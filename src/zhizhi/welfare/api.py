@@ -15,6 +15,7 @@ from django.urls import reverse
 from ninja import File, Form, Router, Status, UploadedFile
 
 from zhizhi.core.errors import InvalidInput
+from zhizhi.core.params import Id, Page
 from zhizhi.people.queries import page_of
 from zhizhi.welfare import links, queries, shapes
 from zhizhi.welfare.rules.vocabulary import FACTS
@@ -134,7 +135,7 @@ def reevaluate(request, code: str):
 
 @router.get("/programmes/{code}/enrolments", response=EnrolmentPageOut, summary="Enrolments of a programme")
 def list_enrolments(
-    request, code: str, status: str = "", flagged: bool | None = None, explain: bool = False, page: int = 1
+    request, code: str, status: str = "", flagged: bool | None = None, explain: bool = False, page: Page = 1
 ):
     """`explain=true` adds each person's explanation under the current rule (for bulk verification)."""
     programme = queries.access_programme(request.user, code)
@@ -152,7 +153,7 @@ def verify(request, payload: IdsIn):
 @router.get(
     "/enrolments/{enrolment_id}", response=EnrolmentDetailOut, summary="One enrolment with its history"
 )
-def get_enrolment(request, enrolment_id: int):
+def get_enrolment(request, enrolment_id: Id):
     e = queries.access_enrolment(request.user, enrolment_id)
     return shapes.enrolment_out(e) | {"events": [shapes.event_out(ev) for ev in e.events.all()]}
 
@@ -162,13 +163,13 @@ def get_enrolment(request, enrolment_id: int):
     response=EnrolmentOut,
     summary="Enrol, reject, pause, resume, exit …",
 )
-def act(request, enrolment_id: int, payload: ActionIn):
+def act(request, enrolment_id: Id, payload: ActionIn):
     enrolment.transition_enrolment(request.user, enrolment_id, payload.action, payload.reason)
     return shapes.enrolment_out(queries.access_enrolment(request.user, enrolment_id))
 
 
 @router.post("/enrolments/{enrolment_id}/consent", response=EnrolmentOut, summary="Record consent")
-def consent(request, enrolment_id: int, payload: ConsentIn):
+def consent(request, enrolment_id: Id, payload: ConsentIn):
     enrolment.record_consent(request.user, enrolment_id, method=payload.method, given_by=payload.given_by)
     return shapes.enrolment_out(queries.access_enrolment(request.user, enrolment_id))
 
@@ -206,7 +207,7 @@ def list_batches(request):
 
 
 @router.get("/batches/{batch_id}", response=BatchDetailOut, summary="One batch with its rows")
-def get_batch(request, batch_id: int):
+def get_batch(request, batch_id: Id):
     batch = queries.access_batch(request.user, batch_id)
     lines = [
         {
@@ -222,7 +223,7 @@ def get_batch(request, batch_id: int):
 
 
 @router.get("/batches/{batch_id}/file", summary="The batch as the partner's file (CSV or xlsx)")
-def batch_file(request, batch_id: int):
+def batch_file(request, batch_id: Id):
     name, data, kind = delivery.hand_over_file(request.user, queries.access_batch(request.user, batch_id))
     response = HttpResponse(data, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -230,7 +231,7 @@ def batch_file(request, batch_id: int):
 
 
 @router.post("/batches/{batch_id}/receipt", response=ReceiptOut, summary="Import the partner's receipt")
-def import_receipt(request, batch_id: int, file: UploadedFile = File(None)):  # noqa: B008
+def import_receipt(request, batch_id: Id, file: UploadedFile = File(None)):  # noqa: B008
     if file is None:
         raise InvalidInput("upload the receipt (CSV or xlsx) in the `file` field", field="file")
     batch = queries.access_batch(request.user, batch_id)
@@ -240,7 +241,7 @@ def import_receipt(request, batch_id: int, file: UploadedFile = File(None)):  # 
 @router.post(
     "/disbursements/{disbursement_id}/resend", response=CreatedOut, summary="Send a rejected row again"
 )
-def resend(request, disbursement_id: int):
+def resend(request, disbursement_id: Id):
     return {"id": delivery.resend_disbursement(request.user, disbursement_id).pk}
 
 
@@ -256,7 +257,7 @@ def list_casefiles(
     community: str = "",
     advisor: str = "",
     overdue: bool = False,
-    page: int = 1,
+    page: Page = 1,
 ):
     qs = queries.register(
         request.user, q=q, risk=risk, tag=tag, community=community, advisor=advisor, overdue=overdue
@@ -300,7 +301,7 @@ def open_casefiles(request, payload: OpenIn):
 
 
 @router.get("/casefiles/{casefile_id}", response=CaseFileDetailOut, summary="One case file with its timeline")
-def get_casefile(request, casefile_id: int):
+def get_casefile(request, casefile_id: Id):
     c = queries.access_casefile(request.user, casefile_id)
     sections = links.linked(request.user, c.resident)
     entries = [
@@ -319,7 +320,7 @@ def get_casefile(request, casefile_id: int):
 @router.post(
     "/casefiles/{casefile_id}/visits", response={201: VisitOut}, summary="Record a visit (with photos)"
 )
-def add_visit(request, casefile_id: int, payload: Form[VisitIn], photos: list[UploadedFile] = File(None)):  # noqa: B008
+def add_visit(request, casefile_id: Id, payload: Form[VisitIn], photos: list[UploadedFile] = File(None)):  # noqa: B008
     files = list(photos or [])
     if len(files) > MAX_PHOTOS:
         raise InvalidInput(f"at most {MAX_PHOTOS} photos", field="photos")
@@ -347,7 +348,7 @@ def add_visit(request, casefile_id: int, payload: Form[VisitIn], photos: list[Up
 @router.post(
     "/casefiles/{casefile_id}/assessments", response={201: CreatedOut}, summary="Record a needs assessment"
 )
-def add_assessment(request, casefile_id: int, payload: AssessmentIn):
+def add_assessment(request, casefile_id: Id, payload: AssessmentIn):
     item = casefiles.record_assessment(
         request.user, casefile_id, needs=payload.needs, summary=payload.summary
     )
@@ -355,7 +356,7 @@ def add_assessment(request, casefile_id: int, payload: AssessmentIn):
 
 
 @router.post("/casefiles/{casefile_id}/plans", response={201: CreatedOut}, summary="Set the service plan")
-def add_plan(request, casefile_id: int, payload: PlanIn):
+def add_plan(request, casefile_id: Id, payload: PlanIn):
     plan = casefiles.set_service_plan(
         request.user, casefile_id, goals=payload.goals, services=payload.services, review_on=payload.review_on
     )
@@ -363,7 +364,7 @@ def add_plan(request, casefile_id: int, payload: PlanIn):
 
 
 @router.post("/casefiles/{casefile_id}/referrals", response={201: CreatedOut}, summary="Refer the person")
-def add_referral(request, casefile_id: int, payload: ReferralIn):
+def add_referral(request, casefile_id: Id, payload: ReferralIn):
     item = casefiles.refer(
         request.user, casefile_id, to=payload.to, reason=payload.reason, case_reference=payload.case_reference
     )
@@ -371,7 +372,7 @@ def add_referral(request, casefile_id: int, payload: ReferralIn):
 
 
 @router.post("/referrals/{referral_id}", response=CreatedOut, summary="Update a referral")
-def update_referral(request, referral_id: int, payload: ReferralUpdateIn):
+def update_referral(request, referral_id: Id, payload: ReferralUpdateIn):
     return {
         "id": casefiles.update_referral(
             request.user, referral_id, status=payload.status, outcome=payload.outcome
@@ -382,12 +383,12 @@ def update_referral(request, referral_id: int, payload: ReferralUpdateIn):
 @router.post(
     "/casefiles/{casefile_id}/reveal", response=RevealOut, summary="Whole ID number / phone (audited)"
 )
-def reveal(request, casefile_id: int):
+def reveal(request, casefile_id: Id):
     return casefiles.reveal(request.user, casefile_id)
 
 
 @router.post("/casefiles/{casefile_id}/advisor", response=CaseFileRowOut, summary="Assign an advisor")
-def set_advisor(request, casefile_id: int, payload: AdvisorIn):
+def set_advisor(request, casefile_id: Id, payload: AdvisorIn):
     casefiles.assign_advisor(request.user, casefile_id, payload.username)
     return shapes.casefile_row(queries.access_casefile(request.user, casefile_id))
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from zhizhi.core.params import Id
+
 
 class FactOut(Schema):
     name: str
@@ -111,7 +113,7 @@ class EnrolmentDetailOut(EnrolmentOut):
 
 
 class IdsIn(Schema):
-    ids: list[int]
+    ids: list[Id]
 
 
 class ActionIn(Schema):
@@ -170,7 +172,7 @@ class ReceiptOut(Schema):
 
 
 class AccountIn(Schema):
-    resident_id: int
+    resident_id: Id
     account_number: str
 
 
@@ -258,7 +260,9 @@ class CaseFileMapOut(Schema):
 
 
 class OpenIn(Schema):
-    area_code: str = ""
+    area_code: str = Field(
+        "", max_length=20, description="a community or grid code; empty: the caller's area"
+    )
 
 
 class VisitIn(Schema):

@@ -4,6 +4,7 @@ and send down. One transaction per use case; notifications are queued in it and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -192,16 +193,29 @@ def check_enforcement(data: EnforcementInput | None) -> dict:
         "penalty_amount": None,
     }
     if data.penalty_amount not in (None, ""):
-        try:
-            from decimal import Decimal, InvalidOperation
-
-            amount = Decimal(str(data.penalty_amount))
-        except (InvalidOperation, ValueError) as exc:
-            raise InvalidInput("fine must be an amount in yuan", field="enforcement.penalty_amount") from exc
-        if amount < 0:
-            raise InvalidInput("fine cannot be negative", field="enforcement.penalty_amount")
-        clean["penalty_amount"] = amount
+        clean["penalty_amount"] = check_fine(data.penalty_amount)
     return clean
+
+
+FINE_MAX = Decimal("9999999999.99")  # the column's 12 digits, 2 of them cents
+
+
+def check_fine(raw: Any) -> Decimal:
+    """A fine in yuan: a finite, non-negative amount in whole cents that the column can hold."""
+    field = "enforcement.penalty_amount"
+    try:
+        amount = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput("fine must be an amount in yuan", field=field) from exc
+    if not amount.is_finite():
+        raise InvalidInput("fine must be an amount in yuan", field=field)
+    if amount < 0:
+        raise InvalidInput("fine cannot be negative", field=field)
+    if amount > FINE_MAX:
+        raise InvalidInput(f"fine cannot exceed {FINE_MAX} yuan", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput("fine is in yuan and fen: at most two decimal places", field=field)
+    return amount.quantize(Decimal("0.01"))
 
 
 def save_enforcement(actor: Any, case: Case, clean: dict) -> EnforcementRecord:
