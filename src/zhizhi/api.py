@@ -22,6 +22,7 @@ from ninja.security import SessionAuth
 from zhizhi.areas.api import router as areas_router
 from zhizhi.cases.api import router as cases_router
 from zhizhi.core.errors import DomainError
+from zhizhi.core.params import nul_path
 from zhizhi.people.api import router as people_router
 from zhizhi.sensors.api import router as sensors_router
 from zhizhi.welfare.api import router as welfare_router
@@ -50,19 +51,10 @@ class RefusedInput(ValueError):
         self.message = f"{field}: {message}" if field else message
 
 
-def _refuse_nul(value, path: tuple[str, ...] = ()) -> None:
-    """PostgreSQL text cannot hold U+0000 (psycopg refuses it at the insert: a 500 after the work was done),
-    and no person types it: refuse it up front, naming the field."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise RefusedInput(".".join(path) or None, "text cannot contain the NUL character (U+0000)")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_nul(key, path)
-            _refuse_nul(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_nul(item, (*path, str(index)))
+def _refuse_nul(value) -> None:
+    path = nul_path(value)
+    if path is not None:
+        raise RefusedInput(".".join(path) or None, "text cannot contain the NUL character (U+0000)")
 
 
 def _no_constant(name: str):

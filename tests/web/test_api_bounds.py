@@ -98,3 +98,18 @@ def test_a_body_that_does_not_parse_gets_the_api_s_error_shape(admin):
     r = admin.post("/api/cases/", "{not json", content_type="application/json")
     assert r.status_code == 400
     assert r.json()["error"] == {"code": "invalid", "message": "body: not valid JSON"}
+
+
+@pytest.mark.parametrize("path", ["/cases/search/?q=%00", "/people/?q=a%00b", "/areas/buildings/?grid=%00"])
+def test_a_page_asked_with_a_nul_character_is_a_400_naming_the_parameter(admin, path):
+    # On PostgreSQL these searches failed inside the database (a 500).
+    r = admin.get(path)
+    assert r.status_code == 400
+    page = r.content.decode()
+    name = path.split("?")[1].split("=")[0]
+    assert f"<strong>{name}</strong>" in page and "不能含有空字符（U+0000）" in page
+
+
+def test_a_form_field_with_a_nul_character_is_refused_before_the_view(admin):
+    r = admin.post("/api/cases/1/attachments", {"kind": "photo\x00"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "kind"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
+
 from zhizhi.core.context import RequestInfo, current_request
+from zhizhi.core.params import NUL
 
 
 class RequestContextMiddleware:
@@ -39,3 +42,45 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
         return render(request, "web/error.html", {"error": exception}, status=exception.status)
+
+
+class RefuseNulMiddleware:
+    """A query-string or form value holding the NUL character (U+0000) is refused before any view reads it:
+    PostgreSQL text cannot hold it, so a search for it failed inside the database (a 500). A 400 naming the
+    parameter — JSON under /api/, the error page elsewhere. JSON bodies are checked by the API's parser."""
+
+    FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = self._nul_parameter(request)
+        if name is None:
+            return self.get_response(request)
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        from zhizhi.core.errors import InvalidInput
+
+        error = InvalidInput(_("cannot contain the NUL character (U+0000)"), field=name)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": error.as_dict()}, status=400)
+        return render(request, "web/error.html", {"error": error}, status=400)
+
+    def _nul_parameter(self, request) -> str | None:
+        from django.http.multipartparser import MultiPartParserError
+
+        from zhizhi.core.params import nul_path
+
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in self.FORMS:
+            with contextlib.suppress(MultiPartParserError):  # the view answers a broken upload (a 400)
+                sources.append(request.POST)
+        for source in sources:
+            for key, values in source.lists():
+                path = nul_path([key, *values])
+                if path is not None:
+                    return key if NUL not in key else "?"
+        return None

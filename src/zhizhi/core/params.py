@@ -1,4 +1,4 @@
-"""Bounded numbers for API parameters and bodies.
+"""Bounds on input: numbers for API parameters and bodies, and text without the NUL character.
 
 A plain `int` lets any size through — 10**30 as a case id or a page — and the database then fails on it
 (SQLite: "Python int too large to convert", PostgreSQL: "bigint out of range"), a 500 instead of a 400 that
@@ -8,7 +8,7 @@ it first: "case_id: Input should be less than or equal to 9223372036854775807".
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
@@ -28,3 +28,28 @@ class Pages(PageNumberPagination):
     class Input(Schema):
         page: Page = 1
         page_size: int | None = Field(None, ge=1, le=1000)
+
+
+NUL = "\x00"
+
+
+def nul_path(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where the first NUL character (U+0000) is in parsed input (strings, dicts, lists), or None.
+
+    PostgreSQL text cannot hold it — psycopg refuses it at the write, a 500 after the work is done — and no
+    person types it, so input carrying it is refused up front with the field named."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                return path
+            found = nul_path(item, (*path, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = nul_path(item, (*path, str(index)))
+            if found is not None:
+                return found
+    return None
