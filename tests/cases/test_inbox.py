@@ -111,6 +111,21 @@ def test_marking_read_one_and_all(client, personas, units, dispatched):
     )
 
 
+@pytest.mark.parametrize(
+    ("next_", "expected"),
+    [
+        ("/cases/inbox/?unread=1", "/cases/inbox/?unread=1"),
+        ("-1", "/cases/inbox/"),  # was reversed as a view name: NoReverseMatch, a 500
+        ("home", "/cases/inbox/"),
+        ("https://evil.example/", "/cases/inbox/"),
+        ("//evil.example/", "/cases/inbox/"),
+    ],
+)
+def test_the_inbox_sends_back_only_to_a_local_path(client, units, next_, expected):
+    response = login(client, units["zhou"]).post(reverse("cases:inbox_read_all"), {"next": next_})
+    assert (response.status_code, response["Location"]) == (302, expected)
+
+
 def test_leaders_and_admins_read_every_message_of_their_area(client, personas, units, dispatched):
     case = dispatched()
     theirs = set(Notification.objects.filter(case=case).values_list("pk", flat=True))

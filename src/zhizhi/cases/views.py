@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +27,7 @@ from zhizhi.cases.services import EnforcementInput, FileInput
 from zhizhi.cases.services.outbox import mark_read
 from zhizhi.core import clock
 from zhizhi.core.errors import Conflict, InvalidInput
+from zhizhi.core.redirects import back
 from zhizhi.core.roles import Role
 
 RESIDENT_ROLES = {Role.RESIDENT, Role.PROVIDER_STAFF}
@@ -259,10 +259,7 @@ ACTIONS: dict[str, Any] = {
 
 
 def _back(request, pk: int):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("cases:detail", pk=pk)
+    return back(request, "cases:detail", pk=pk)
 
 
 @require_POST
@@ -492,10 +489,7 @@ def inbox_read_all(request):
 
 
 def _back_to_inbox(request):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("cases:inbox")
+    return back(request, "cases:inbox")
 
 
 # ------------------------------------------------------------------------------------------- indicators

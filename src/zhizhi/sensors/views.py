@@ -14,11 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhizhi.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from zhizhi.core.redirects import back
 from zhizhi.sensors import links, queries
 from zhizhi.sensors.models import AlarmStatus, DeviceKind, Gateway, GatewayKind, Outcome
 from zhizhi.sensors.services import alarms, devices, notices, tuning
@@ -226,12 +226,7 @@ def proposal_action(request, watch_id: int, proposal_id: int, action: str):
         raise
     except DomainError as exc:
         messages.error(request, _error_text(exc))
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(
-        back, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(back)
-    return redirect("sensors:watch_detail", watch_id=watched.pk)
+    return back(request, "sensors:watch_detail", watch_id=watched.pk)
 
 
 # ------------------------------------------------------------------------------------------- devices
