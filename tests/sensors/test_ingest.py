@@ -23,8 +23,11 @@ from zhizhi.sensors.services.ingest import Inbound, ingest
 pytestmark = pytest.mark.django_db
 
 
-def msg(name: str, payload: str, minutes: float = 0, topic_suffix: str = "") -> Inbound:
-    return Inbound(f"{PREFIX}/{name}{topic_suffix}", payload, MONDAY_NOON + dt.timedelta(minutes=minutes))
+def msg(name: str, payload: str, minutes: float | None = None, topic_suffix: str = "") -> Inbound:
+    """A message received `minutes` after noon; by default an hour and a half after, when every state in
+    these tests has been stamped (a last_seen far ahead of arrival is not believed: zigbee.MAX_AHEAD)."""
+    received = MONDAY_NOON + dt.timedelta(minutes=90 if minutes is None else minutes)
+    return Inbound(f"{PREFIX}/{name}{topic_suffix}", payload, received)
 
 
 def state(contact=None, minutes: float = 0, **extra) -> str:

@@ -65,11 +65,22 @@ def test_commands_and_bridge_chatter_are_ignored(topic):
         ('{"contact": "open"}', "contact must be true or false"),
         ('{"battery": 180}', "battery must be a number from 0 to 100"),
         ('{"last_seen": "yesterday"}', "last_seen is not a time"),
+        # epoch milliseconds beyond any calendar: an OSError before, which stopped the consumer's batch
+        ('{"contact": true, "last_seen": 100000000000000000000}', "last_seen is not a time"),
+        ('{"contact": true, "last_seen": -1e30}', "last_seen is not a time"),
     ],
 )
 def test_malformed_payloads_say_why(payload, reason):
     with pytest.raises(zigbee.Malformed, match=reason):
         parse("zigbee2mqtt/zhang-door", payload)
+
+
+def test_a_last_seen_far_ahead_of_the_clock_is_read_as_the_time_of_arrival():
+    ahead = parse("zigbee2mqtt/zhang-door", '{"contact": false, "last_seen": "2030-01-01T00:00:00Z"}')
+    assert ahead.at == NOW
+    near = NOW + dt.timedelta(minutes=9)
+    drift = parse("zigbee2mqtt/zhang-door", f'{{"contact": false, "last_seen": "{near.isoformat()}"}}')
+    assert drift.at == near  # a clock a little ahead is believed
 
 
 def test_bad_availability_is_malformed():

@@ -4,7 +4,9 @@ Each open/close of a log becomes a ``<prefix>/<friendly name>`` message with ``c
 ``last_seen``; sensor names are turned into topic-safe friendly names (see `friendly_name`). With --speed N
 the log plays N times faster than real time (0: as fast as the broker takes it); timestamps are shifted so the
 first event happens now (``last_seen`` carries the log's own pace, so at --speed N it runs ahead of the
-clock, as a simulation should).
+clock). Ingestion believes a ``last_seen`` at most 10 minutes ahead of its own clock (`zigbee.MAX_AHEAD`):
+beyond that a firing is stamped on arrival, so an accelerated replay into a live consumer lands at the pace
+it is played.
 """
 
 from __future__ import annotations

@@ -90,6 +90,10 @@ def split_topic(topic: str, prefixes: tuple[str, ...]) -> tuple[str, str, str] |
     return None
 
 
+# How far ahead of our clock a bridge's last_seen is believed (clocks drift; a NTP-less bridge jumps).
+MAX_AHEAD = dt.timedelta(minutes=10)
+
+
 def parse_time(value: Any) -> dt.datetime:
     """last_seen as ISO-8601 (with or without zone; a local one is read as Asia/Shanghai) or epoch ms."""
     if value.__class__ is str:
@@ -105,7 +109,10 @@ def parse_time(value: Any) -> dt.datetime:
     if isinstance(value, bool):
         raise Malformed("last_seen must be a time")
     if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value / 1000.0, dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(value / 1000.0, dt.UTC)
+        except (OverflowError, OSError, ValueError) as exc:  # beyond any calendar, or NaN
+            raise Malformed(f"last_seen is not a time: {value!r}") from exc
     if isinstance(value, str):  # a str subclass
         return parse_time(str(value))
     raise Malformed("last_seen must be a time")
@@ -177,6 +184,11 @@ def reading_from_dict(
     get = data.get
     last_seen = get("last_seen")
     at = parse_time(last_seen) if last_seen is not None else received_at
+    if at > received_at + MAX_AHEAD:
+        # A bridge whose clock runs ahead (or sends garbage) must not stamp activity in the future: the
+        # elder's last activity would stay "later" than every real firing, and hold off every silence
+        # alarm until then. The firing happened; it is stamped on arrival (the dedup key keeps the stamp).
+        at = received_at
     stamp = str(last_seen) if last_seen is not None else received_at.isoformat()
     if raw is None:
         raw = json.dumps({k: data[k] for k in KNOWN_KEYS if k in data}, sort_keys=True, default=str)
