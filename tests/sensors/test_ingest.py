@@ -96,6 +96,28 @@ def test_malformed_messages_go_to_the_dead_letter_table_and_the_rest_is_stored(d
     assert kinds() == [EventKind.OPEN]
 
 
+def test_a_payload_with_a_nul_byte_is_a_dead_letter_that_postgresql_can_store(door):
+    # Written raw, the NUL failed the dead letter's insert on PostgreSQL, and with it the whole batch —
+    # which the broker then redelivered for ever, holding up every other home's messages.
+    report = ingest([msg("zhang-door", b"{oops\x00}"), msg("zhang-door", state(False))])
+    assert report.dead_letters == 1 and kinds() == [EventKind.OPEN]
+    assert DeadLetter.objects.get().payload == "{oops\\x00}"
+
+
+def test_a_message_the_parser_fails_on_is_a_dead_letter_not_a_stalled_batch(door, monkeypatch):
+    real = zigbee.parse
+
+    def flaky(topic, payload, *args):
+        if payload == "boom":
+            raise RuntimeError("a bug in the parser")
+        return real(topic, payload, *args)
+
+    monkeypatch.setattr(zigbee, "parse", flaky)
+    report = ingest([msg("zhang-door", "boom"), msg("zhang-door", state(False))])
+    assert report.dead_letters == 1 and kinds() == [EventKind.OPEN]
+    assert DeadLetter.objects.get().reason == "unreadable (RuntimeError)"
+
+
 def test_unknown_devices_are_listed_for_binding(db, gateway):
     ingest([msg("new-door", state(False, 0)), msg("new-door", state(True, 1))])
     ingest([msg("new-door", state(False, 2))])

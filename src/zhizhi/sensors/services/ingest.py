@@ -12,6 +12,7 @@ Malformed messages become dead letters with the reason; devices that are not reg
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -23,6 +24,8 @@ from zhizhi.core import clock
 from zhizhi.sensors import zigbee
 from zhizhi.sensors.models import DeadLetter, EventKind, Gateway, GatewayKind, Source, UnknownDevice
 from zhizhi.sensors.services import store
+
+logger = logging.getLogger(__name__)
 
 
 class Inbound(NamedTuple):
@@ -54,9 +57,10 @@ def _read(item: Inbound, prefixes: tuple[str, ...]) -> zigbee.Reading | None:
 
 
 def _payload_text(payload) -> str:
-    if isinstance(payload, bytes):
-        return payload.decode("utf-8", "replace")[:4000]
-    return str(payload)[:4000]
+    """The payload as text a column can hold: PostgreSQL text cannot take U+0000, so it is written as \\x00
+    (a dead letter that cannot be written would fail its whole batch, redelivered for ever)."""
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+    return text[:4000].replace("\x00", "\\x00")
 
 
 def ingest_mqtt(
@@ -76,14 +80,17 @@ def ingest(batch: Sequence[Inbound], prefixes: Iterable[str] = ("zigbee2mqtt",))
     for item in batch:
         try:
             reading = _read(item, prefixes)
-        except zigbee.Malformed as exc:
+        except Exception as exc:  # noqa: BLE001 — one unreadable message must never hold up the batch
+            if not isinstance(exc, zigbee.Malformed):
+                logger.exception("unreadable message on %s", item.topic)
+            reason = str(exc) if isinstance(exc, zigbee.Malformed) else f"unreadable ({type(exc).__name__})"
             dead.append(
                 DeadLetter(
                     received_at=item.received_at,
                     source=item.source,
-                    topic=item.topic[:255],
+                    topic=_payload_text(item.topic)[:255],
                     payload=_payload_text(item.payload),
-                    reason=str(exc)[:255],
+                    reason=_payload_text(reason)[:255],
                 )
             )
             continue
