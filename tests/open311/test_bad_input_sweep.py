@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from zhizhi.open311.intake import SIMPLE_FIELDS
+
 BAD = ["nan", "inf", "-inf", "1e400", "99999999999999999999999", "-1", "x" * 5000, "2026-13-45", "abc"]
-POST_FIELDS = [
-    "service_code",
-    "lat",
-    "long",
-    "address_string",
-    "address_id",
-    "email",
-    "device_id",
-    "account_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "description",
-    "media_url",
-    "attribute[WEIGHT]",
-    "jurisdiction_id",
-]
+POST_FIELDS = [*SIMPLE_FIELDS, "attribute[WEIGHT]", "jurisdiction_id"]  # every field the endpoint reads
 GET_PARAMS = ["service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size"]
 
 

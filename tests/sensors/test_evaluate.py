@@ -232,13 +232,21 @@ def test_the_door_is_told_from_the_firings_before_the_cut_only():
 # ------------------------------------------------------------------------------------------- the command
 
 
-def test_evaluate_command_on_a_csv_file(tmp_path):
-    path = tmp_path / "home.csv"
+def homebody_csv(path: Path, *rows_for) -> Path:
+    """14 days of `homebody` as a csv log; each `rows_for(stamp, event)` gives the rows of one firing."""
     rows = ["timestamp,sensor,state"]
     for e in homebody(14):
         stamp = dt.datetime.fromtimestamp(e.at, dt.UTC).replace(tzinfo=None).isoformat()
-        rows.append(f"{stamp},{e.sensor},{'open' if e.opened else 'close'}")
+        for row_for in rows_for:
+            rows.append(row_for(stamp, e))
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_evaluate_command_on_a_csv_file(tmp_path):
+    path = homebody_csv(
+        tmp_path / "home.csv", lambda t, e: f"{t},{e.sensor},{'open' if e.opened else 'close'}"
+    )
     (result,) = run("--format", "csv", str(path), "--json", "--door", "kitchen")
     assert set(result) >= {
         "detection_delay_h_median",
@@ -250,12 +258,11 @@ def test_evaluate_command_on_a_csv_file(tmp_path):
 
 
 def test_a_log_whose_front_door_cannot_be_told_is_evaluated_with_a_warning(tmp_path):
-    path = tmp_path / "numbered.csv"
-    rows = ["timestamp,sensor,state"]
-    for e in homebody(14):  # a home that never goes out: no door to be told from its use
-        stamp = dt.datetime.fromtimestamp(e.at, dt.UTC).replace(tzinfo=None).isoformat()
-        rows.append(f"{stamp},{'S1' if e.sensor == 'kitchen' else 'S2'},{'open' if e.opened else 'close'}")
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # a home that never goes out: no door to be told from its use
+    path = homebody_csv(
+        tmp_path / "numbered.csv",
+        lambda t, e: f"{t},{'S1' if e.sensor == 'kitchen' else 'S2'},{'open' if e.opened else 'close'}",
+    )
     out, err = io.StringIO(), io.StringIO()
     call_command("sensors", "evaluate", "--format", "csv", str(path), "--json", stdout=out, stderr=err)
     result = json.loads(out.getvalue().splitlines()[-1])
@@ -264,13 +271,11 @@ def test_a_log_whose_front_door_cannot_be_told_is_evaluated_with_a_warning(tmp_p
 
 
 def test_evaluate_leaves_out_a_temperature_sensor_s_readings_and_says_so(tmp_path):
-    path = tmp_path / "with-readings.csv"
-    rows = ["timestamp,sensor,state"]
-    for e in homebody(14):
-        stamp = dt.datetime.fromtimestamp(e.at, dt.UTC).replace(tzinfo=None).isoformat()
-        rows.append(f"{stamp},{e.sensor},{'ON' if e.opened else 'OFF'}")
-        rows.append(f"{stamp},T001,21.{len(rows) % 10}")
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = homebody_csv(
+        tmp_path / "with-readings.csv",
+        lambda t, e: f"{t},{e.sensor},{'ON' if e.opened else 'OFF'}",
+        lambda t, e: f"{t},T001,21.{int(e.at) % 10}",
+    )
     out, err = io.StringIO(), io.StringIO()
     call_command("sensors", "evaluate", "--format", "csv", str(path), "--json", stdout=out, stderr=err)
     result = json.loads(out.getvalue().splitlines()[-1])
