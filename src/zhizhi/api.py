@@ -43,7 +43,7 @@ class SessionUserAuth(SessionAuth):
 
 
 class RefusedInput(ValueError):
-    """Input that is JSON or a query string but that no column can store; `field` names where it is."""
+    """A JSON body that parses but that no column can store; `field` names where it is."""
 
     def __init__(self, field: str | None, message: str):
         super().__init__(message)
@@ -63,17 +63,13 @@ def _no_constant(name: str):
 
 class StrictParser(Parser):
     """ninja's parser, refusing what JSON or a database cannot hold: NaN and Infinity (Python's json module
-    accepts them; no column or client should see them) and the NUL character."""
+    accepts them; no column or client should see them) and the NUL character. (Query strings and form fields
+    are checked for NUL before any view, by core.middleware.RefuseNulMiddleware.)"""
 
     def parse_body(self, request):
         data = json.loads(request.body, parse_constant=_no_constant)
         _refuse_nul(data)
         return data
-
-    def parse_querydict(self, data, list_fields, request):
-        result = super().parse_querydict(data, list_fields, request)
-        _refuse_nul(result)
-        return result
 
 
 logger = logging.getLogger(__name__)
