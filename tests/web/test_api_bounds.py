@@ -113,3 +113,18 @@ def test_a_page_asked_with_a_nul_character_is_a_400_naming_the_parameter(admin, 
 def test_a_form_field_with_a_nul_character_is_refused_before_the_view(admin):
     r = admin.post("/api/cases/1/attachments", {"kind": "photo\x00"})
     assert r.status_code == 400 and r.json()["error"]["field"] == "kind"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/areas/buildings/%00/",
+        "/open311/v2/requests/%00.json",
+        "/open311/v2/services/%00.json",
+        "/open311/v2/tokens/a%00b.json",
+        "/api/areas/buildings/%00",
+    ],
+)
+def test_a_path_with_a_nul_character_names_nothing(admin, path):
+    # Looked up as a building code or an Open311 id, it failed inside PostgreSQL (a 500).
+    assert admin.get(path).status_code == 404

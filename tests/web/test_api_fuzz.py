@@ -64,6 +64,8 @@ def requests_for(path: str, method: str, op: dict, components: dict, case_id: in
                 "{}",
                 "application/json",
             )
+        if p["in"] == "path" and not p["name"].endswith("_id"):
+            yield filled.replace("/x", "/a%00b", 1), "{}", "application/json"
         if p["in"] == "query":
             for value in BAD_QUERY:
                 yield f"{filled}?{p['name']}={value}", None, None

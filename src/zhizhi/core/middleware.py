@@ -47,7 +47,8 @@ class DomainErrorMiddleware:
 class RefuseNulMiddleware:
     """A query-string or form value holding the NUL character (U+0000) is refused before any view reads it:
     PostgreSQL text cannot hold it, so a search for it failed inside the database (a 500). A 400 naming the
-    parameter — JSON under /api/, the error page elsewhere. JSON bodies are checked by the API's parser."""
+    parameter — JSON under /api/, the error page elsewhere; a path holding it is a 404. JSON bodies are
+    checked by the API's parser."""
 
     FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -55,6 +56,16 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if NUL in request.path:
+            # No record is named with it: every resource with a NUL in its path is absent (a building code,
+            # an Open311 request id — looked up, PostgreSQL failed on it: a 500).
+            from django.http import Http404, JsonResponse
+
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": {"code": "not_found", "message": "no such resource"}}, status=404
+                )
+            raise Http404("no such page")
         name = self._nul_parameter(request)
         if name is None:
             return self.get_response(request)
