@@ -287,6 +287,13 @@ def test_evaluate_leaves_out_a_temperature_sensor_s_readings_and_says_so(tmp_pat
         run("--format", "csv", str(only_readings), "--json")
 
 
+def test_a_log_of_one_day_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "one-day.csv"
+    path.write_text("2026-01-01T08:00:00,door,open\n2026-01-01T20:00:00,door,close\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="at least 2"):
+        run("--format", "csv", str(path), "--json")
+
+
 def test_evaluate_command_reports_a_missing_file():
     with pytest.raises(CommandError, match="no such file"):
         run("--format", "csv", "/nonexistent/home.csv", "--json")

@@ -126,6 +126,12 @@ def evaluate(
     if len(events) < 2:
         raise ValueError("the log holds fewer than two firings")
     config = config or RuleConfig()
+    days = int(events[-1].at // DAY) - int(events[0].at // DAY) + 1
+    if days < 2:
+        raise ValueError(
+            "the log spans 1 calendar day: the evaluation learns on the first half of its days and cuts the"
+            " second, so it needs at least 2"
+        )
     split = split_moment(events)
     end = events[-1].at
     if end <= split:
