@@ -21,7 +21,7 @@ from ninja.security import SessionAuth
 
 from zhizhi.areas.api import router as areas_router
 from zhizhi.cases.api import router as cases_router
-from zhizhi.core.errors import DomainError
+from zhizhi.core.errors import DomainError, InvalidInput
 from zhizhi.core.params import nul_path
 from zhizhi.people.api import router as people_router
 from zhizhi.sensors.api import router as sensors_router
@@ -42,23 +42,8 @@ class SessionUserAuth(SessionAuth):
         return user
 
 
-class RefusedInput(ValueError):
-    """A JSON body that parses but that no column can store; `field` names where it is."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = f"{field}: {message}" if field else message
-
-
-def _refuse_nul(value) -> None:
-    path = nul_path(value)
-    if path is not None:
-        raise RefusedInput(".".join(path) or None, "text cannot contain the NUL character (U+0000)")
-
-
 def _no_constant(name: str):
-    raise RefusedInput(None, f"{name} is not a JSON number (RFC 8259)")
+    raise InvalidInput(f"{name} is not a JSON number (RFC 8259)")
 
 
 class StrictParser(Parser):
@@ -68,7 +53,9 @@ class StrictParser(Parser):
 
     def parse_body(self, request):
         data = json.loads(request.body, parse_constant=_no_constant)
-        _refuse_nul(data)
+        path = nul_path(data)
+        if path is not None:
+            raise InvalidInput("text cannot contain the NUL character (U+0000)", field=".".join(path) or None)
         return data
 
 
@@ -118,19 +105,12 @@ def _not_found(request, exc):
     return api.create_response(request, {"error": {"code": "not_found", "message": str(exc)}}, status=404)
 
 
-@api.exception_handler(RefusedInput)
-def _refused(request, exc: RefusedInput):
-    return api.create_response(
-        request, {"error": {"code": "invalid", "field": exc.field, "message": exc.message}}, status=400
-    )
-
-
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    """ninja's own refusals (a body that does not parse) in the API's error shape; a body refused by the
-    parser (`RefusedInput`, wrapped by ninja) keeps its field."""
-    if isinstance(exc.__cause__, RefusedInput):
-        return _refused(request, exc.__cause__)
+    """ninja's own refusals (a body that does not parse) in the API's error shape; a body the parser refused
+    (an InvalidInput, which ninja wraps) keeps its field."""
+    if isinstance(exc.__cause__, DomainError):
+        return _domain_error(request, exc.__cause__)
     code = "invalid" if exc.status_code == 400 else "error"
     message = "body: not valid JSON" if exc.status_code == 400 and exc.__cause__ is not None else str(exc)
     return api.create_response(request, {"error": {"code": code, "message": message}}, status=exc.status_code)

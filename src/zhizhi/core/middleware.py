@@ -2,8 +2,14 @@ from __future__ import annotations
 
 import contextlib
 
+from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
 from zhizhi.core.context import RequestInfo, current_request
-from zhizhi.core.params import NUL
+from zhizhi.core.errors import DomainError, InvalidInput
+from zhizhi.core.params import NUL, nul_path
 
 
 class RequestContextMiddleware:
@@ -35,10 +41,6 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.shortcuts import render
-
-        from zhizhi.core.errors import DomainError
-
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
         return render(request, "web/error.html", {"error": exception}, status=exception.status)
@@ -59,8 +61,6 @@ class RefuseNulMiddleware:
         if NUL in request.path:
             # No record is named with it: every resource with a NUL in its path is absent (a building code,
             # an Open311 request id — looked up, PostgreSQL failed on it: a 500).
-            from django.http import Http404, JsonResponse
-
             if request.path.startswith("/api/"):
                 return JsonResponse(
                     {"error": {"code": "not_found", "message": "no such resource"}}, status=404
@@ -69,22 +69,12 @@ class RefuseNulMiddleware:
         name = self._nul_parameter(request)
         if name is None:
             return self.get_response(request)
-        from django.http import JsonResponse
-        from django.shortcuts import render
-        from django.utils.translation import gettext as _
-
-        from zhizhi.core.errors import InvalidInput
-
         error = InvalidInput(_("cannot contain the NUL character (U+0000)"), field=name)
         if request.path.startswith("/api/"):
             return JsonResponse({"error": error.as_dict()}, status=400)
         return render(request, "web/error.html", {"error": error}, status=400)
 
     def _nul_parameter(self, request) -> str | None:
-        from django.http.multipartparser import MultiPartParserError
-
-        from zhizhi.core.params import nul_path
-
         sources = [request.GET]
         if request.method == "POST" and request.content_type in self.FORMS:
             with contextlib.suppress(MultiPartParserError):  # the view answers a broken upload (a 400)

@@ -63,6 +63,16 @@ def _payload_text(payload) -> str:
     return text[:4000].replace("\x00", "\\x00")
 
 
+def _dead_letter(item: Inbound, reason: str) -> DeadLetter:
+    return DeadLetter(
+        received_at=item.received_at,
+        source=item.source,
+        topic=_payload_text(item.topic)[:255],
+        payload=_payload_text(item.payload),
+        reason=_payload_text(reason)[:255],
+    )
+
+
 def ingest_mqtt(
     messages: Sequence[tuple[str, bytes]], prefixes: Iterable[str] = ("zigbee2mqtt",)
 ) -> IngestReport:
@@ -80,19 +90,12 @@ def ingest(batch: Sequence[Inbound], prefixes: Iterable[str] = ("zigbee2mqtt",))
     for item in batch:
         try:
             reading = _read(item, prefixes)
+        except zigbee.Malformed as exc:
+            dead.append(_dead_letter(item, str(exc)))
+            continue
         except Exception as exc:  # noqa: BLE001 — one unreadable message must never hold up the batch
-            if not isinstance(exc, zigbee.Malformed):
-                logger.exception("unreadable message on %s", item.topic)
-            reason = str(exc) if isinstance(exc, zigbee.Malformed) else f"unreadable ({type(exc).__name__})"
-            dead.append(
-                DeadLetter(
-                    received_at=item.received_at,
-                    source=item.source,
-                    topic=_payload_text(item.topic)[:255],
-                    payload=_payload_text(item.payload),
-                    reason=_payload_text(reason)[:255],
-                )
-            )
+            logger.exception("unreadable message on %s", item.topic)
+            dead.append(_dead_letter(item, f"unreadable ({type(exc).__name__})"))
             continue
         if reading is None:
             report.ignored += 1
