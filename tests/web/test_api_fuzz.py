@@ -47,45 +47,48 @@ def sample(schema: dict, components: dict, depth: int = 0):
 
 
 def requests_for(path: str, method: str, op: dict, components: dict, case_id: int):
-    """(path, content, content_type) triples of malformed requests for one operation."""
+    """(path, content, content_type, expected) of malformed requests for one operation; `expected` is the
+    status that must answer (None: any but a 500)."""
     params = op.get("parameters", [])
-    filled = path
+    path_values = {
+        p["name"]: str(case_id) if p["name"] == "case_id" else ("x" if "code" in p["name"] else "1")
+        for p in params
+        if p["in"] == "path"
+    }
+
+    def fill(**values: str) -> str:
+        out = path
+        for name, value in {**path_values, **values}.items():
+            out = out.replace("{" + name + "}", value)
+        return out
+
+    filled = fill()
     for p in params:
-        if p["in"] == "path":
-            value = str(case_id) if p["name"] == "case_id" else ("x" if "code" in p["name"] else "1")
-            filled = filled.replace("{" + p["name"] + "}", value)
-    for p in params:
-        if p["in"] == "path" and p["name"].endswith("_id"):
-            yield (
-                path.replace("{" + p["name"] + "}", "99999999999999999999999")
-                .replace("{", "")
-                .replace("}", "")
-                .replace("_id", ""),
-                "{}",
-                "application/json",
-            )
-        if p["in"] == "path" and not p["name"].endswith("_id"):
-            yield filled.replace("/x", "/a%00b", 1), "{}", "application/json"
+        if p["in"] == "path":  # one parameter out of range (an id) or holding a NUL (a code), the rest good
+            if p["name"].endswith("_id"):
+                yield fill(**{p["name"]: "99999999999999999999999"}), "{}", "application/json", 400
+            else:
+                yield fill(**{p["name"]: "a%00b"}), "{}", "application/json", 404
         if p["in"] == "query":
             for value in BAD_QUERY:
-                yield f"{filled}?{p['name']}={value}", None, None
+                yield f"{filled}?{p['name']}={value}", None, None, None
     request_body = op.get("requestBody")
     if not request_body:
-        yield filled, None, None
+        yield filled, None, None, None
         return
     content_type = next(iter(request_body["content"]))
     if content_type != "application/json":
-        yield filled, "garbage", content_type
-        yield filled, "garbage", "multipart/form-data; boundary=xyz"
+        yield filled, "garbage", content_type, 400
+        yield filled, "garbage", "multipart/form-data; boundary=xyz", None
         return
     for raw in RAW_BODIES:
-        yield filled, raw, content_type
+        yield filled, raw, content_type, None
     good = sample(request_body["content"][content_type]["schema"], components)
-    yield filled, json.dumps(good, ensure_ascii=False), content_type
+    yield filled, json.dumps(good, ensure_ascii=False), content_type, None
     if isinstance(good, dict):
         for field in good:
             for value in BAD_VALUES:
-                yield filled, json.dumps({**good, field: value}, ensure_ascii=False), content_type
+                yield filled, json.dumps({**good, field: value}, ensure_ascii=False), content_type, None
 
 
 @pytest.mark.parametrize("persona", ["admin", "chen", "zhang"])
@@ -100,14 +103,14 @@ def test_no_operation_answers_malformed_input_with_a_500(personas, persona):
     failures, sent = [], 0
     for path, operations in spec["paths"].items():
         for method, op in operations.items():
-            for url, content, content_type in requests_for(path, method, op, components, case_id):
+            for url, content, content_type, expected in requests_for(path, method, op, components, case_id):
                 send_body = content is not None and method != "get"
                 kwargs = {"data": content, "content_type": content_type} if send_body else {}
                 response = getattr(client, method)(url, **kwargs)
                 sent += 1
-                if response.status_code >= 500:
+                if response.status_code >= 500 or expected not in (None, response.status_code):
                     failures.append(
-                        f"{method.upper()} {url[:120]} {str(content)[:120]!r} → {response.status_code}"
+                        f"{method.upper()} {url[:120]} {str(content)[:120]!r} → {response.status_code}, expected {expected or 'no 500'}"
                     )
     assert sent > 1000
     assert not failures, "\n".join(failures[:40])
