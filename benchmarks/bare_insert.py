@@ -1,8 +1,8 @@
 """The reference the intake target is set against: a bare Django + django-ninja endpoint that inserts one row.
 
-    BARE_DATABASE_URL=postgres://… python -m gunicorn --chdir benchmarks bare_insert:application …
+    cd benchmarks && BARE_DATABASE_URL=postgres://… python -m granian --interface wsgi bare_insert:application …
 
-benchmarks/case_intake.py serves it with the same gunicorn settings as `zhizhi serve` and posts the same
+benchmarks/case_intake.py serves it with the same server settings as `zhizhi serve` and posts the same
 report JSON to it, so "bare_per_s" in its result is what this machine gives the issue's "about 1,500
 requests/s" yardstick, measured in the same run. No middleware, no session, no CSRF, no templates: the
 body is parsed and validated by a ninja Schema, one INSERT … RETURNING (autocommit) writes a row of the

@@ -1,7 +1,7 @@
 """Case intake through the HTTP API, against a server started the way production runs it.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python benchmarks/case_intake.py [--quick] [--keep]
-        [--clients 8] [--client-processes 2] [--workers N] [--gunicorn-args "--worker-class=gthread …"]
+        [--clients 8] [--client-processes 2] [--workers N]
 
 Creates a throwaway database (`zhizhi_bench_intake`), migrates it, builds a street of 10 communities × 5
 grids with boundaries (so every report is located in its grid) and the street's handling units, and one
@@ -10,11 +10,11 @@ resident account per client. Then, in the same run:
   1. the raw rate: N connections each INSERT one row at a time (autocommit) into a scratch table of the same
      database for a few seconds — the physical limit of single-row writes here;
   2. the reference the issue sets the target against: a bare Django + django-ninja endpoint that inserts
-     one row (bare_insert.py), served by gunicorn with the same settings, three times as many clients (so
+     one row (bare_insert.py), served by granian with the same settings, three times as many clients (so
      that it is held by the CPU, not by latency) posting the same report JSON for up to 10 s — "about
      1,500 requests/s" where the target was set (500 cases/s is a third of it), and whatever this machine
      gives, in the same run;
-  3. the real thing: `zhizhi serve` with ZHIZHI_ENV=production (gunicorn, the keys set, DEBUG off) on a free
+  3. the real thing: `zhizhi serve` with ZHIZHI_ENV=production (granian, the keys set, DEBUG off) on a free
      port; N clients log in through the login form (session cookie + CSRF token, as the H5 page does) and
      POST /api/cases/ as fast as the server answers, each report a new case at a random point of the street
      with its own idempotency key. Every request runs the full intake path: category, grid lookup, the
@@ -25,7 +25,7 @@ resident account per client. Then, in the same run:
 The load generator is light and out of the server's way: the clients are spread over --client-processes
 forked processes (not threads of this one, so the GIL does not cap them), and each request is a pre-built
 HTTP/1.1 message on a plain socket with only the status line and length of the answer parsed. Its CPU time
-is measured, with that of the gunicorn processes, of this database's PostgreSQL backends and of the whole
+is measured, with that of the server processes, of this database's PostgreSQL backends and of the whole
 machine (the rest is other work on the machine), and reported as CPU milliseconds per case.
 
 Reports cases/s, p50 and p99 latency, next to the raw INSERT rate, the load averages before and after, and
@@ -81,16 +81,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="seconds of load (default 30; 8 with --quick)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument(
-        "--workers", type=int, help="gunicorn workers (default: one per core, as `zhizhi serve`)"
+        "--workers", type=int, help="server processes (default: one per core, as `zhizhi serve`)"
     )
     parser.add_argument(
         "--client-processes", type=int, default=2, help="load-generator processes the clients are spread over"
-    )
-    parser.add_argument(
-        "--gunicorn-args",
-        default="",
-        help="extra gunicorn options through GUNICORN_CMD_ARGS, to try a server setting (default: none, "
-        "the server exactly as `zhizhi serve` starts it)",
     )
     parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database afterwards")
     return parser.parse_args()
@@ -181,7 +175,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(database_url: str, port: int, workers: int, gunicorn_args: str = "") -> subprocess.Popen:
+def server_settings() -> dict[str, str]:
+    """The GRANIAN_* settings of this run's environment, which override `zhizhi serve`'s defaults for both
+    servers (none: the server as it ships). Try a setting this way: GRANIAN_BLOCKING_THREADS=4 python …"""
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith("GRANIAN_")}
+
+
+def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
     from cryptography.fernet import Fernet
 
     env = {
@@ -195,8 +195,6 @@ def start_server(database_url: str, port: int, workers: int, gunicorn_args: str 
         "ZHIZHI_LOG_LEVEL": "ERROR",
         "PYTHONPATH": str(ROOT / "src"),
     }
-    if gunicorn_args:
-        env["GUNICORN_CMD_ARGS"] = gunicorn_args
     return subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "zhizhi.cli", "serve", "--port", str(port), "--host", "127.0.0.1"],
         env=env,
@@ -208,8 +206,8 @@ def start_server(database_url: str, port: int, workers: int, gunicorn_args: str 
 
 
 def start_bare(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    """The reference (bare_insert.py) under the same gunicorn settings as `zhizhi serve`."""
-    from zhizhi.cli import gunicorn_argv
+    """The reference (bare_insert.py) under the same server settings as `zhizhi serve`."""
+    from zhizhi.cli import server_argv, server_env
 
     env = {
         **os.environ,
@@ -218,8 +216,8 @@ def start_bare(database_url: str, port: int, workers: int) -> subprocess.Popen:
         "PYTHONPATH": str(ROOT / "benchmarks"),
     }
     return subprocess.Popen(  # noqa: S603
-        [sys.executable, *gunicorn_argv("bare_insert:application", "127.0.0.1", port)],
-        env=env,
+        [sys.executable, *server_argv("bare_insert:application", "127.0.0.1", port)],
+        env=server_env(env),
         cwd=str(ROOT / "benchmarks"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -484,7 +482,7 @@ def _machine_busy() -> float:
 
 
 class CpuMeter:
-    """CPU seconds used by the server (gunicorn master and workers), by this database's PostgreSQL backends,
+    """CPU seconds used by the server (its main process and workers), by this database's PostgreSQL backends,
     and by the whole machine, between start() and stop()."""
 
     def __init__(self, server_pid: int, database_url: str):
@@ -559,11 +557,11 @@ def main() -> int:
         raw = raw_insert_rate(database_url, args.clients, min(seconds, 5.0))
         say(f"  {raw:,.0f} rows/s")
         port = free_port()
-        extra = f", GUNICORN_CMD_ARGS={args.gunicorn_args!r}" if args.gunicorn_args else ""
+        tuning = f", {server_settings()}" if server_settings() else ""
         say(
-            f"Starting `zhizhi serve` (ZHIZHI_ENV=production, gunicorn, {workers} workers{extra}) on port {port} …"
+            f"Starting `zhizhi serve` (ZHIZHI_ENV=production, granian, {workers} workers{tuning}) on port {port} …"
         )
-        server = start_server(database_url, port, workers, args.gunicorn_args)
+        server = start_server(database_url, port, workers)
         wait_until_up(port)
         clients = [Client(port, name, random.Random(name)) for name in usernames]
         for client in clients:
@@ -636,7 +634,7 @@ def main() -> int:
             "clients": args.clients,
             "client_processes": procs,
             "workers": workers,
-            "gunicorn_args": args.gunicorn_args,
+            "server_settings": server_settings(),
             "cores": cores,
             "errors": errors,
             "seconds": seconds,

@@ -5,7 +5,7 @@
 
 Creates a throwaway database (`zhizhi_bench_floor`), migrates it and makes one resident account with a
 logged-in session. Then, with the production settings (ZHIZHI_ENV=production, DEBUG off, the keys set), it
-calls the WSGI application directly — no sockets, no gunicorn, one thread — N times for each of:
+calls the WSGI application directly — no sockets, no web server, one thread — N times for each of:
 
   bare           a django-ninja endpoint in a URLconf of this script, no middleware, no auth, the same
                  one-row read as the inbox (the "bare Django + django-ninja" reference);

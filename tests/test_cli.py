@@ -7,7 +7,10 @@ process group, and always stop that group.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,7 +20,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.fernet import Fernet
@@ -195,6 +200,86 @@ def test_serve_answers_on_the_given_port(migrated, tmp_path):
     with server(["serve", "--port", str(port)], env, log) as proc:
         page = wait_for_page(f"http://127.0.0.1:{port}/accounts/login/", proc, log)
         assert 'name="username"' in page
+
+
+def _http(port: int, method: str, path: str, cookies: dict, body: bytes | None = None, headers=None):
+    """One request with the cookies gathered so far (Secure ones too: this is plain HTTP on loopback)."""
+    headers = dict(headers or {})
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+    finally:
+        conn.close()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+    return response.status, data
+
+
+def test_production_serve_logs_in_answers_the_api_and_stops_on_sigterm(migrated, tmp_path):
+    """`zhizhi serve` as production runs it (granian, DEBUG off): a login through the form, an API read with
+    the session, a state-changing call without the CSRF token refused, and a clean stop on SIGTERM."""
+    data_dir = copy_of(migrated, tmp_path)
+    make_user = (
+        "from zhizhi.accounts.models import User; "
+        "User.objects.create_user('serve-check', password='serve-check-2026', role='resident')"
+    )
+    made = run(["shell", "-c", make_user], clean_env(data_dir), timeout=60)
+    assert made.returncode == 0, made.stderr
+    env = clean_env(
+        data_dir,
+        ZHIZHI_ENV="production",
+        ZHIZHI_SECRET_KEY="s" * 50,
+        ZHIZHI_FIELD_KEY=KEY,
+        ZHIZHI_ALLOWED_HOSTS="127.0.0.1",
+        ZHIZHI_WEB_WORKERS="1",
+    )
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with server(["serve", "--port", str(port)], env, log) as proc:
+        page = wait_for_page(f"http://127.0.0.1:{port}/accounts/login/", proc, log)
+        assert 'name="username"' in page
+        assert any("granian" in part for part in Path(f"/proc/{proc.pid}/cmdline").read_text().split("\0"))
+        cookies: dict = {}
+        status, page_bytes = _http(port, "GET", "/accounts/login/", cookies)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page_bytes).group(1).decode()
+        form = urlencode(
+            {"username": "serve-check", "password": "serve-check-2026", "csrfmiddlewaretoken": token}
+        )
+        status, _ = _http(
+            port,
+            "POST",
+            "/accounts/login/",
+            cookies,
+            form.encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert status == 302 and "sessionid" in cookies, log.read_text()
+        status, body = _http(port, "GET", "/api/cases/notifications?limit=1", cookies)
+        assert status == 200, body
+        assert json.loads(body) == []  # a new resident has no notices yet
+        status, body = _http(
+            port,
+            "POST",
+            "/api/cases/notifications/1/read",
+            cookies,
+            b"",
+            {"Content-Type": "application/json"},
+        )
+        assert status == 403, body  # no X-CSRFToken
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=40) == 0, log.read_text()
+
+
+def test_server_env_defaults_yield_to_the_operator():
+    env = cli.server_env({"ZHIZHI_WEB_THREADS": "6", "GRANIAN_WORKERS": "3", "ZHIZHI_WEB_WORKERS": "5"})
+    assert env["GRANIAN_BLOCKING_THREADS"] == "6"
+    assert env["GRANIAN_WORKERS"] == "3"  # granian's own variable wins over ours
+    assert env["GRANIAN_HTTP"] == "1"
+    assert cli.server_env({})["GRANIAN_WORKERS"] == str(os.cpu_count() or 2)
 
 
 def test_the_worker_starts_and_stops_on_sigterm(migrated, tmp_path):

@@ -18,10 +18,11 @@ session-hash check and our `user_can_authenticate`, unchanged). Why that is safe
 - `get_user` takes it away whatever happens (one use), and uses it only when the primary key is the one asked
   for; otherwise, or when nothing is there, it reads the user itself as before. A user is never taken for
   another user.
-- gunicorn gthread runs one request at a time per thread and reuses the thread; a context variable set
-  outside any `Context.run` behaves as a thread-local there. A request that read its session but never
-  looked at `request.user` leaves its pair behind, so every request starts by clearing it (`request_started`,
-  connected in AccountsConfig.ready; the test client sends it too). Within a request the session is read
+- The production server's WSGI threads (granian's blocking threads) run one request at a time per thread
+  and reuse the thread, without a context of the request's own; a context variable set there behaves as a
+  thread-local (checked: the value one request sets is the next request's on that thread). A request that
+  read its session but never looked at `request.user` leaves its pair behind, so every request starts by
+  clearing it (`request_started`, connected in AccountsConfig.ready; the test client sends it too). Within a request the session is read
   before the user — `get_user` asks the session for the key first — so the pair is at most as old as the
   request, the same freshness Django gives (it reads the user once per request and caches it).
 - Outside requests (the shell, a test calling the backend directly after reading a session with the same
