@@ -39,7 +39,7 @@ def server_argv(app: str, host: str, port: int) -> list[str]:
 
     Granian (HTTP in Rust, the WSGI application in a few Python threads per process) costs a request less
     than gunicorn's gthread worker did: on the case-intake benchmark, ~15 % more cases per second on the same
-    two cores (README, "Benchmarks"). Its other settings come from its GRANIAN_* environment variables, which
+    two cores (README, "Benchmarks", has the figures). Its other settings come from its GRANIAN_* environment variables, which
     an operator may set (`granian --help` lists them); server_env gives the defaults.
     """
     return ["-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port), app]

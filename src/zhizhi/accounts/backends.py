@@ -22,9 +22,10 @@ session-hash check and our `user_can_authenticate`, unchanged). Why that is safe
   and reuse the thread, without a context of the request's own; a context variable set there behaves as a
   thread-local (checked: the value one request sets is the next request's on that thread). A request that
   read its session but never looked at `request.user` leaves its pair behind, so every request starts by
-  clearing it (`request_started`, connected in AccountsConfig.ready; the test client sends it too). Within a request the session is read
-  before the user — `get_user` asks the session for the key first — so the pair is at most as old as the
-  request, the same freshness Django gives (it reads the user once per request and caches it).
+  clearing it (`request_started`, connected in AccountsConfig.ready; the test client sends it too). Within
+  a request the session is read before the user — `get_user` asks the session for the key first — so the
+  pair is at most as old as the request, the same freshness Django gives (it reads the user once per
+  request and caches it).
 - Outside requests (the shell, a test calling the backend directly after reading a session with the same
   user's key in the same thread) the pair may be as old as that session read; it is still that user's row.
 - Async code (`aget_user`) is ModelBackend's, through the ORM; the context variable is not used there.
