@@ -10,8 +10,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from zhizhi.accounts.models import User
 from zhizhi.cases import indicators
-from zhizhi.cases.models import Case, CaseStatus, Transition
+from zhizhi.cases.models import Case, CaseStatus, Notification, Transition
 from zhizhi.core import clock
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=clock.SHANGHAI)
@@ -50,6 +51,11 @@ def test_seeded_cases_are_walked_through_the_workflow_and_a_second_run_adds_noth
     assert max(t.at for t in Transition.objects.all()) <= NOW  # nothing written in the future
     report = indicators.compute(demo_street.street, indicators.Period.days(dt.date(2026, 11, 1), NOW.date()))
     assert report.areas[0].values["reports"] > 0 and report.areas[0].values["register_rate"] is not None
+    # today: a case of 小王's grid handled this morning waits for her check, and her inbox says so
+    wang = User.objects.get(username="xiaowang")  # the grid worker of grid A1, as on the demo street
+    waiting = cases.filter(status=CaseStatus.HANDLED, area_code__startswith=wang.area_code)
+    assert waiting.exists() and "today:" in out
+    assert Notification.objects.filter(recipient=wang, event="verify", case__in=waiting).exists()
     before = Transition.objects.count()
     with clock.frozen(NOW + dt.timedelta(hours=1)):
         again = run("seed_demo_cases", days=10, per_day=4, seed="t")

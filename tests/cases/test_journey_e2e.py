@@ -112,10 +112,13 @@ def test_a_report_goes_round_the_whole_loop_and_the_timeline_shows_every_step(
     chen.get_by_test_id("do-submit").click()
     expect(chen.locator('[data-testid="timeline-row"][data-action="submit"]')).to_have_count(1)
 
-    # 小王 the grid worker verifies on site.
+    # 小王 the grid worker, told in her inbox, finds it among her verification tasks and verifies on site.
     wang = as_user("xiaowang")
-    wang.goto(url + reverse("cases:search") + "?status=handled")
-    wang.get_by_role("link", name=case.number).click()
+    wang.goto(url + reverse("cases:inbox"))
+    expect(wang.get_by_text(f"案件 {case.number}")).to_have_count(1)
+    wang.goto(url + reverse("cases:home"))
+    expect(wang).to_have_url(url + reverse("cases:to_verify"))
+    wang.get_by_test_id("to-verify").get_by_role("link", name=case.number).click()
     wang.get_by_test_id("verify-note").fill("现场查看，已不漏水")
     wang.get_by_test_id("do-verify").click()
     expect(wang.locator('[data-testid="timeline-row"][data-action="verify"]')).to_have_count(1)

@@ -180,3 +180,24 @@ def test_the_old_per_row_task_still_delivers(dispatch):
     case = dispatch()
     row = Notification.objects.filter(case=case).first()
     assert deliver_notification.call(row.pk) == "skipped"  # already sent by the drain after the commit
+
+
+def test_the_grid_worker_is_told_when_a_case_of_her_grid_is_handled(personas, report, units, street):
+    from tests import factories
+    from tests.cases.conftest import B1
+    from zhizhi.core.roles import Role
+
+    other = factories.make_user("grid-b1", Role.GRID_WORKER, street.grid_b1, "龙游网格员")
+    cases = {}
+    for grid, at in (("a1", None), ("b1", B1)):
+        case = report(**({"at": at} if at else {}))
+        services.register_case(personas["li"], case.pk)
+        services.dispatch_case(personas["li"], case.pk)
+        zhou = units["zhou"]
+        services.accept_case(zhou, case.pk)
+        services.start_handling(zhou, case.pk)
+        cases[grid] = services.submit_handling(zhou, case.pk, note="已清运", evidence=["清运记录"])
+    told = {(n.recipient_id, n.case_id): n.text for n in Notification.objects.filter(event="verify")}
+    # each grid worker about the case of her own grid only
+    assert set(told) == {(personas["xiaowang"].pk, cases["a1"].pk), (other.pk, cases["b1"].pk)}
+    assert told[(personas["xiaowang"].pk, cases["a1"].pk)].endswith("已处置，请到现场核查。")

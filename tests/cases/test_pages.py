@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests import factories
-from tests.cases.conftest import A1
+from tests.cases.conftest import A1, B1
 from zhizhi.cases import services
 from zhizhi.cases.models import Case, CaseStatus, EnforcementRecord, Transition
 from zhizhi.cases.services import EnforcementInput
@@ -228,6 +228,37 @@ def test_the_worklist_puts_overdue_first_and_filters(client, personas, report, u
     assert client.get(reverse("cases:worklist", args=[units["community_b"].pk])).status_code == 404
 
 
+def handled(report, personas, units, **fields):
+    """A case of 暴露垃圾 dispatched to the street's sanitation unit, signed for and handled by 老周."""
+    case = dispatched(report, personas["li"], **fields)
+    zhou = units["zhou"]
+    services.accept_case(zhou, case.pk)
+    services.start_handling(zhou, case.pk)
+    return services.submit_handling(zhou, case.pk, note="已清运", evidence=["清运记录 1"])
+
+
+def test_a_grid_worker_lands_on_what_waits_for_her_check_in_her_grid(client, personas, report, units):
+    mine = handled(report, personas, units)
+    elsewhere = handled(report, personas, units, at=B1, description="龙游社区门口的垃圾")
+    not_yet = dispatched(report, personas["li"], description="还没处置")
+    wang = login(client, personas["xiaowang"])
+    assert wang.get(reverse("cases:home"))["Location"] == reverse("cases:to_verify")
+    body = wang.get(reverse("cases:to_verify")).content.decode()
+    assert 'data-testid="to-verify"' in body and 'data-testid="nav-to-verify"' in body
+    assert mine.number in body
+    assert elsewhere.number not in body and not_yet.number not in body
+    # community staff see their community's; the page is not for residents or dispatchers
+    assert mine.number in login(client, personas["chen"]).get(reverse("cases:to_verify")).content.decode()
+    assert login(client, personas["li"]).get(reverse("cases:to_verify")).status_code == 403
+    assert login(client, personas["zhang"]).get(reverse("cases:to_verify")).status_code == 403
+    # once verified it is off the list
+    services.verify_case(personas["xiaowang"], mine.pk, passed=True, note="现场已清理干净")
+    assert (
+        mine.number
+        not in login(client, personas["xiaowang"]).get(reverse("cases:to_verify")).content.decode()
+    )
+
+
 def test_the_board_lists_what_the_dispatcher_must_do(client, personas, report, units):
     waiting = report()
     to_dispatch = report(description="另一堆")
@@ -335,6 +366,18 @@ def test_search_and_my_cases_are_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("cases:mine"))
     assert response.content.count(b'data-testid="my-case"') == 30
+
+
+def test_the_verification_list_is_a_fixed_number_of_queries(
+    client, personas, report, units, django_assert_max_num_queries
+):
+    for i in range(31):
+        handled(report, personas, units, at=(A1[0] + i * 0.00002, A1[1]), description=f"垃圾 {i}")
+    login(client, personas["xiaowang"])
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("cases:to_verify"))
+    assert response.content.count(b'data-testid="case-row"') == 30
+    assert b'rel="next"' in response.content
 
 
 def test_the_board_is_a_fixed_number_of_queries(client, personas, units, many, django_assert_max_num_queries):

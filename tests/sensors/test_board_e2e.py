@@ -151,3 +151,22 @@ def test_a_grid_worker_files_an_away_notice_and_the_board_shows_it(page, live_se
     assert AwayNotice.objects.get().back_by == back
     page.goto(f"{live_server.url}/sensors/")
     expect(page.get_by_test_id("away-notice")).to_contain_text(back.strftime("%m-%d %H:%M"))
+
+
+def test_on_a_phone_the_board_is_one_labelled_card_per_elder(page, live_server, world):
+    """A grid worker on her phone: the board's rows become cards whose lines are labelled with the column
+    headings (table.stack, web/tables.js), and nothing is wider than the screen."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server, "xiaowang")
+    page.goto(f"{live_server.url}/sensors/")
+    row = page.locator('tr[data-testid="board-row"]')
+    expect(row).to_have_count(1)
+    expect(page.locator('[data-testid="sensor-board"] thead')).to_be_hidden()
+    expect(row.locator("td").nth(1)).to_have_attribute("data-label", "姓名")
+    assert row.locator("td").nth(1).evaluate("td => getComputedStyle(td).display") == "block"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # on a wide screen it is a table again
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.locator('[data-testid="sensor-board"] thead')).to_be_visible()

@@ -183,6 +183,22 @@ def dispatcher_board(actor: Any, *, now: dt.datetime | None = None) -> dict:
     return {"columns": columns, "counts": counts, "now": now}
 
 
+# ------------------------------------------------------------------------------------------- verification
+
+# Who verifies on site (access.actor_kinds: a verifier in their own area): the grid worker first, community staff.
+VERIFIER_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF}
+
+
+def to_verify_page(actor: Any, page: Any) -> Page:
+    """The verification tasks of a grid worker or community staff: cases of their area that a unit has handled
+    and that wait for someone to check on site (核查), the earliest verification deadline first."""
+    require_staff(actor)
+    if actor.role not in VERIFIER_ROLES:
+        raise Forbidden("verification tasks are for grid workers and community staff")
+    qs = cases_for(actor).filter(status=CaseStatus.HANDLED).select_related("category", "current_unit")
+    return page_of(qs.only(*LIST_FIELDS).order_by("deadline", "id"), page)
+
+
 # ------------------------------------------------------------------------------------------- enforcement
 
 

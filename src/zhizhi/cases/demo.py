@@ -528,3 +528,45 @@ def _event(
     case = Case.objects.select_related("current_unit").get(pk=ref)
     unit = f" → {case.current_unit.name}" if case.current_unit and done in ("dispatch", "escalate") else ""
     return ref, f"{done:<9} {case.number} {case.get_status_display()}{unit}"
+
+
+# ------------------------------------------------------------------------------------------- today
+
+GRID_WORKER_PERSONA = "xiaowang"  # 小王 (seed_demo): the demo's grid worker
+
+
+def stage_verification_task(cast: Cast, key: str, now: dt.datetime) -> Case | None:
+    """A report from 小王's grid this morning, handled by its unit two hours later and now waiting for her
+    on-site check — so the grid worker's pages (待核查, her inbox) have something on them whatever the walk
+    left. None when she or a building of her grid is not there, or a case of her grid already waits."""
+    wang = User.objects.filter(username=GRID_WORKER_PERSONA, role=Role.GRID_WORKER).first()
+    if wang is None or not wang.area_code.startswith(cast.street.code):
+        return None
+    if Case.objects.filter(status=CaseStatus.HANDLED, area_code__startswith=wang.area_code).exists():
+        return None
+    building = (
+        Building.objects.filter(area_code=wang.area_code).select_related("estate").order_by("id").first()
+    )
+    category = Category.objects.filter(name="暴露垃圾", active=True).first()
+    if building is None or category is None:
+        return None
+    reporter = cast.residents.get(building.area_code[:12]) or cast.dispatcher
+    data = services.CaseInput(
+        category=category.code, description=DESCRIPTIONS.get(category.name, category.name),
+        channel="resident", lat=building.lat, lon=building.lon, address=str(building), idempotency_key=key,
+    )  # fmt: skip
+    start = now - dt.timedelta(hours=3)
+    with clock.frozen(start) as fake:
+        case = services.open_case(reporter, data).case
+        fake.current = start + dt.timedelta(minutes=15)
+        services.register_case(cast.dispatcher, case.pk)
+        services.dispatch_case(cast.dispatcher, case.pk)
+        case.refresh_from_db()
+        member = cast.staff.get(case.current_unit_id) or cast.dispatcher  # type: ignore[arg-type]
+        fake.current = start + dt.timedelta(minutes=40)
+        services.accept_case(member, case.pk)
+        services.start_handling(member, case.pk)
+        fake.current = start + dt.timedelta(hours=2)
+        services.submit_handling(member, case.pk, note="已到现场清运完毕", evidence=["清运前后照片已存档"])
+    case.refresh_from_db()
+    return case

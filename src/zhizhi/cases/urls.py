@@ -16,6 +16,7 @@ urlpatterns = [
     # staff
     path("worklist/", views.worklists, name="worklists"),
     path("worklist/<int:unit_id>/", views.worklist, name="worklist"),
+    path("verify/", views.to_verify, name="to_verify"),
     path("board/", views.board, name="board"),
     path("search/", views.search, name="search"),
     path("enforcement/", views.enforcement, name="enforcement"),

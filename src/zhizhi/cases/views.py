@@ -71,6 +71,8 @@ def home(request):
         return redirect("cases:mine")
     if request.user.role in (Role.STREET_DISPATCHER, Role.LEADER, Role.ADMIN):
         return redirect("cases:board")
+    if request.user.role == Role.GRID_WORKER:  # works in no unit: verifies what units have handled
+        return redirect("cases:to_verify")
     return redirect("cases:worklists")
 
 
@@ -344,6 +346,15 @@ def search(request):
         "query_base": _query_base(request),
     }
     return render(request, "cases/search.html", context)
+
+
+@require_GET
+@login_required
+def to_verify(request):
+    """A grid worker's (or community staff's) verification tasks: handled cases of their area to check on site."""
+    page = boards.to_verify_page(request.user, request.GET.get("page"))
+    context = {"page": page, "now": clock.now(), "query_base": _query_base(request)}
+    return render(request, "cases/to_verify.html", context)
 
 
 @require_GET

@@ -25,7 +25,7 @@ from zhizhi.cases.models import (
 )
 from zhizhi.cases.services import outbox
 from zhizhi.cases.services.intake import FileInput, check_files, check_text, save_files
-from zhizhi.cases.services.machine import locked_case, street_dispatchers, transition
+from zhizhi.cases.services.machine import grid_workers, locked_case, street_dispatchers, transition
 from zhizhi.cases.workflow import Action, Need
 from zhizhi.core import clock
 from zhizhi.core.errors import InvalidInput
@@ -255,6 +255,9 @@ def submit_handling(
     if record is not None:
         save_enforcement(actor, case, record)
     outbox.to_users(street_dispatchers(case), case, "handled", f"案件 {case.number} 已处置，待核查。")
+    where = f"（{case.address}）" if case.address else ""
+    text = f"案件 {case.number}{where}已处置，请到现场核查。"
+    outbox.to_users(grid_workers(case), case, "verify", text)  # their task list: 待核查
     return case
 
 

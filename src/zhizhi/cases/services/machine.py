@@ -176,12 +176,24 @@ def locked_case(actor: Any, case_id: Any) -> Case:
         raise NotFound(f"case {case_id} not found", field="id") from exc
 
 
-def street_dispatchers(case: Case) -> list:
-    """Active street dispatchers whose area contains the case (for notices that have no unit to go to)."""
+def _covering(case: Case, role: str) -> list:
+    """Active users of a role whose area contains the case's (their area code a prefix of the case's)."""
     from django.contrib.auth import get_user_model
 
-    from zhizhi.core.roles import Role
-
-    users = get_user_model().objects.filter(role=Role.STREET_DISPATCHER, is_active=True)
+    users = get_user_model().objects.filter(role=role, is_active=True)
     prefixes = [case.area_code[:n] for n in range(1, len(case.area_code) + 1)]
     return list(users.filter(area_code__in=prefixes))
+
+
+def street_dispatchers(case: Case) -> list:
+    """Active street dispatchers whose area contains the case (for notices that have no unit to go to)."""
+    from zhizhi.core.roles import Role
+
+    return _covering(case, Role.STREET_DISPATCHER)
+
+
+def grid_workers(case: Case) -> list:
+    """Active grid workers whose area contains the case: who checks on site that it was handled (核查)."""
+    from zhizhi.core.roles import Role
+
+    return _covering(case, Role.GRID_WORKER)

@@ -63,6 +63,11 @@ class Command(BaseCommand):
         )
         with override_settings(TASKS=IMMEDIATE_TASKS):  # notifications delivered at their moment
             stats = demo.play(cast, demo.Walker(cast, rng), start=begin, end=end, reports=reports)
+            staged = demo.stage_verification_task(cast, f"{demo.DEMO_KEY}{seed}-today", end)
+        if staged is not None:
+            self.stdout.write(
+                f"  today: {staged.number} handled in 小王's grid, waiting for her check on site"
+            )
         self._summary(stats, cast, started)
 
     def _summary(self, stats: demo.PlayStats, cast: demo.Cast, started: float) -> None:

@@ -13,6 +13,7 @@
   chart.setOption({
     tooltip: { trigger: "item", formatter: function (p) { return p.value[0] + "<br>" + p.seriesName; } },
     legend: { data: kinds.map(label) },
+    grid: { left: 8, right: 16, containLabel: true },  // room for the devices' names, however long
     xAxis: { type: "time" },
     yAxis: { type: "category", data: devices },
     series: kinds.map(function (kind) {
