@@ -47,6 +47,21 @@ def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+KEY = "Ly1MpO6dOgtn8v5HTbyXpCJm7gOvhVUo4S9kRzUkGUM="  # a field key for production runs
+
+
+def production_env(data_dir: Path, hosts: str, **extra: str) -> dict[str, str]:
+    """A fresh machine set up for production: both keys and the allowed hosts."""
+    return clean_env(
+        data_dir,
+        ZHIZHI_ENV="production",
+        ZHIZHI_SECRET_KEY="s" * 50,
+        ZHIZHI_FIELD_KEY=KEY,
+        ZHIZHI_ALLOWED_HOSTS=hosts,
+        **extra,
+    )
+
+
 def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*ZHIZHI, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
@@ -229,14 +244,7 @@ def test_production_serve_logs_in_answers_the_api_and_stops_on_sigterm(migrated,
     )
     made = run(["shell", "-c", make_user], clean_env(data_dir), timeout=60)
     assert made.returncode == 0, made.stderr
-    env = clean_env(
-        data_dir,
-        ZHIZHI_ENV="production",
-        ZHIZHI_SECRET_KEY="s" * 50,
-        ZHIZHI_FIELD_KEY=KEY,
-        ZHIZHI_ALLOWED_HOSTS="127.0.0.1",
-        ZHIZHI_WEB_WORKERS="1",
-    )
+    env = production_env(data_dir, "127.0.0.1", ZHIZHI_WEB_WORKERS="1")
     port = free_port()
     log = tmp_path / "serve.log"
     with server(["serve", "--port", str(port)], env, log) as proc:
@@ -297,8 +305,6 @@ def test_the_worker_starts_and_stops_on_sigterm(migrated, tmp_path):
 
 # --- production settings ------------------------------------------------------------------------------------
 
-KEY = "Ly1MpO6dOgtn8v5HTbyXpCJm7gOvhVUo4S9kRzUkGUM="
-
 
 @pytest.mark.parametrize(
     ("present", "missing"),
@@ -311,13 +317,7 @@ def test_production_refuses_to_start_without_its_keys(tmp_path, present, missing
 
 
 def test_production_starts_with_both_keys_but_refuses_the_demo(tmp_path):
-    env = clean_env(
-        tmp_path,
-        ZHIZHI_ENV="production",
-        ZHIZHI_SECRET_KEY="s" * 50,
-        ZHIZHI_FIELD_KEY=KEY,
-        ZHIZHI_ALLOWED_HOSTS="zhizhi.example",
-    )
+    env = production_env(tmp_path, "zhizhi.example")
     assert run(["check"], env, timeout=60).returncode == 0
     demo = run(["demo", "--port", str(free_port())], env, timeout=60)
     assert demo.returncode != 0 and "not for production" in demo.stderr
