@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from tests.sensors.conftest import PREFIX
+from zhizhi.cases.models import Notification
 from zhizhi.core.errors import Forbidden, InvalidInput
 from zhizhi.sensors import zigbee
 from zhizhi.sensors.contact import DevelopmentAdapter
@@ -92,6 +93,13 @@ def test_a_disabled_person_alarms_after_12_hours(zhang_watch, personas, clock_at
     assert [a.kind for a in watch.check_due()] == [AlarmKind.NO_ACTIVITY]
 
 
+def texts_to(phone: str) -> list[str]:
+    """The text messages queued on the platform's outbox for a phone number."""
+    return [
+        n.text for n in Notification.objects.filter(channel="sms", event="sensor_alarm") if n.address == phone
+    ]
+
+
 def raise_one(zhang_watch, clock_at) -> Alarm:
     fake = clock_at(NIGHT)
     door_says(False, NIGHT)
@@ -115,7 +123,10 @@ def test_the_ladder_climbs_elder_then_family_and_advisor_then_grid_worker(zhang_
     alarms.send_contacts()
     elder = ContactAttempt.objects.get(step=LadderStep.ELDER)
     assert (elder.target_role, elder.status, elder.phone_masked) == ("elder", "sent", "138****5678")
-    assert elder.pk in DevelopmentAdapter.sent
+    assert (elder.adapter, texts_to("13812345678")) == (
+        "platform",
+        [elder.message],
+    )  # through the SMS adapter
     from zhizhi.core import clock
 
     assert alarms.advance_ladders(clock.now() + dt.timedelta(minutes=10)) == 1
@@ -137,7 +148,6 @@ def test_an_elder_with_no_phone_on_record_is_not_called_and_the_ladder_goes_on_a
     now, not after the elder step's 10 minutes."""
     from zhizhi.people.services import add_contact
 
-    DevelopmentAdapter.sent.clear()
     record = personas["zhang_record"]
     record.phone = ""
     record.save()
@@ -149,9 +159,9 @@ def test_an_elder_with_no_phone_on_record_is_not_called_and_the_ladder_goes_on_a
     alarms.send_contacts()
     elder = ContactAttempt.objects.get(step=LadderStep.ELDER)
     assert (elder.status, elder.phone, elder.attempts) == (ContactStatus.NO_PHONE, "", 0)
-    assert elder.pk not in DevelopmentAdapter.sent
     family = ContactAttempt.objects.get(step=LadderStep.FAMILY, target_name="张小明")
     assert family.status == ContactStatus.SENT
+    assert [n.address for n in Notification.objects.filter(channel="sms")] == ["13900001111"]  # not the elder
     steps = list(AlarmLog.objects.filter(alarm=alarm).order_by("pk").values_list("action", "step"))
     assert steps == [("raised", LadderStep.ELDER), ("escalated", LadderStep.FAMILY)]
 
@@ -164,6 +174,50 @@ def test_with_nobody_to_call_the_grid_worker_is_sent_straight_away(zhang_watch, 
     assert (alarm.step, alarm.next_step_at) == (LadderStep.VISIT, None)
     visit = ContactAttempt.objects.get(step=LadderStep.VISIT)
     assert (visit.target_role, visit.user, visit.status) == ("grid_worker", personas["xiaowang"], "queued")
+
+
+def test_the_ladder_reaches_staff_in_their_inbox_linked_to_the_alarm_case(zhang_watch, personas, clock_at):
+    """With the platform adapter the grid worker's "please visit" is a message in her inbox, linked to the
+    alarm's case (opened before the contacts go out), and sending again sends nothing twice."""
+    record = personas["zhang_record"]
+    record.phone = ""
+    record.save()  # nobody to call or advise: the grid worker is sent at once
+    alarm = raise_one(zhang_watch, clock_at)
+    alarms.after_commit(alarm.pk)
+    alarm.refresh_from_db()
+    visit = ContactAttempt.objects.get(step=LadderStep.VISIT)
+    assert (visit.status, visit.adapter) == (ContactStatus.SENT, "platform")
+    (notice,) = Notification.objects.filter(recipient=personas["xiaowang"], event="sensor_alarm")
+    assert (notice.case_id, notice.text) == (alarm.case_id, visit.message)
+    assert "张阿姨" in notice.text
+    assert alarms.send_contacts() == 0
+    assert Notification.objects.filter(event="sensor_alarm").count() == 1
+
+
+class _Failing:
+    """An adapter that writes to the outbox and then fails: what it wrote must not stay behind."""
+
+    name = "failing"
+
+    def send(self, attempt) -> None:
+        from zhizhi.cases.services import outbox
+
+        outbox.sms("13900002222", "sensor_alarm", attempt.message)
+        raise RuntimeError("gateway down")
+
+
+def test_a_failed_send_is_kept_for_retry_and_leaves_nothing_half_sent(zhang_watch, clock_at, monkeypatch):
+    raise_one(zhang_watch, clock_at)
+    monkeypatch.setenv("ZHIZHI_SENSORS_CONTACT_ADAPTER", f"{__name__}._Failing")
+    assert alarms.send_contacts() == 0
+    elder = ContactAttempt.objects.get(step=LadderStep.ELDER)
+    assert (elder.status, elder.attempts, elder.error) == (ContactStatus.FAILED, 1, "gateway down")
+    assert not Notification.objects.exists()
+    monkeypatch.setenv("ZHIZHI_SENSORS_CONTACT_ADAPTER", "zhizhi.sensors.contact.DevelopmentAdapter")
+    assert alarms.send_contacts() == 1  # the retry
+    elder.refresh_from_db()
+    assert (elder.status, elder.attempts, elder.adapter) == (ContactStatus.SENT, 2, "development")
+    assert elder.pk in DevelopmentAdapter.sent and not Notification.objects.exists()
 
 
 def test_acknowledging_stops_the_ladder(zhang_watch, personas, clock_at):
@@ -368,3 +422,40 @@ def test_an_existing_taxonomy_gains_the_new_alarm_types_and_keeps_its_edits(db):
     alarm_question = category.questions[1]
     assert alarm_question["label"] == "告警类型（本区）"
     assert alarm_question["options"] == ["长时间未开门", "外出未归", "异常静默"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_attempt_another_scheduler_is_sending_is_skipped_not_sent_twice(zhang_watch, clock_at):
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a server database (SQLite's test database is one connection)")
+    raise_one(zhang_watch, clock_at)  # committed: its contacts went out after commit; queue the elder's again
+    elder = ContactAttempt.objects.get(step=LadderStep.ELDER)
+    assert elder.status == ContactStatus.SENT
+    ContactAttempt.objects.filter(pk=elder.pk).update(status=ContactStatus.QUEUED)
+    Notification.objects.all().delete()
+    held, release = threading.Event(), threading.Event()
+
+    def other_scheduler() -> None:
+        try:
+            with transaction.atomic():
+                ContactAttempt.objects.select_for_update().get(pk=elder.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_scheduler)
+    thread.start()
+    assert held.wait(10)
+    try:
+        assert alarms.send_contacts() == 0  # locked: left to the scheduler holding it
+    finally:
+        release.set()
+        thread.join()
+    assert ContactAttempt.objects.get(pk=elder.pk).status == ContactStatus.QUEUED
+    assert alarms.send_contacts() == 1
+    assert len(texts_to("13812345678")) == 1

@@ -6,9 +6,11 @@ The ladder, with the time each step waits for someone to acknowledge before the 
     VISIT            the grid worker goes to the door (the step stays until someone acknowledges)
 A step with nobody to reach — an elder with no phone number on record, no advisor and no family number — is
 passed at once rather than waited out: its calls are kept with the status "no phone number", never sent.
-Contact attempts are rows written in the alarm's transaction and sent after commit by the contact adapter;
-`send_contacts` retries what is still queued or failed. The alarm's case (cases app, category 独居老人告警)
-is opened after commit too, and `open_missing_cases` retries alarms still without one.
+Contact attempts are rows written in the alarm's transaction and sent after commit by the contact adapter
+(contact.py: by default the platform's outbox — a text message to a phone, a notice in a staff member's
+inbox); `send_contacts` retries what is still queued or failed. The alarm's case (cases app, category
+独居老人告警) is opened after commit too, before the contacts go out, and `open_missing_cases` retries
+alarms still without one.
 """
 
 from __future__ import annotations
@@ -111,9 +113,10 @@ def raise_alarm(
 
 
 def after_commit(alarm_id: int) -> None:
-    """Side effects of a raised or escalated alarm: send its queued contacts and open its case."""
-    send_contacts(Alarm.objects.filter(pk=alarm_id))
+    """Side effects of a raised or escalated alarm: open its case, then send its queued contacts (whose
+    notices link the case)."""
     open_missing_cases(Alarm.objects.filter(pk=alarm_id))
+    send_contacts(Alarm.objects.filter(pk=alarm_id))
 
 
 def _targets(alarm: Alarm, step: str) -> list[tuple[str, str, str, Any]]:
@@ -185,25 +188,33 @@ def _queue_contacts(alarm: Alarm, step: str, now: dt.datetime) -> int:
 
 
 def send_contacts(alarms=None) -> int:
-    """Send queued (and retry failed) contact attempts; returns how many were sent."""
+    """Send queued (and retry failed) contact attempts; returns how many were sent.
+
+    Each attempt is sent in a transaction of its own with its row locked (skipped when another scheduler
+    holds it), and its new status is saved in that transaction: an adapter that writes (the platform's
+    outbox) hands the attempt over exactly once, and two schedulers never send the same attempt together."""
     sender = contact.adapter()
-    rows = ContactAttempt.objects.filter(
-        status__in=[ContactStatus.QUEUED, ContactStatus.FAILED], attempts__lt=MAX_SEND_ATTEMPTS
-    )
+    due = dict(status__in=[ContactStatus.QUEUED, ContactStatus.FAILED], attempts__lt=MAX_SEND_ATTEMPTS)
+    rows = ContactAttempt.objects.filter(**due)
     if alarms is not None:
         rows = rows.filter(alarm__in=alarms)
     sent = 0
-    for attempt in rows.order_by("pk")[:500]:
-        attempt.attempts += 1
-        attempt.adapter = sender.name
-        try:
-            sender.send(attempt)
-        except Exception as exc:  # noqa: BLE001 - any adapter failure is recorded and retried
-            attempt.status, attempt.error = ContactStatus.FAILED, str(exc)[:255]
-        else:
-            attempt.status, attempt.sent_at, attempt.error = ContactStatus.SENT, clock.now(), ""
-            sent += 1
-        attempt.save(update_fields=["attempts", "adapter", "status", "sent_at", "error"])
+    for pk in rows.order_by("pk").values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            attempt = ContactAttempt.objects.select_for_update(skip_locked=True).filter(pk=pk, **due).first()
+            if attempt is None:  # sent meanwhile, or being sent by another scheduler
+                continue
+            attempt.attempts += 1
+            attempt.adapter = sender.name
+            try:
+                with transaction.atomic():  # a failed send leaves nothing of itself behind
+                    sender.send(attempt)
+            except Exception as exc:  # noqa: BLE001 - any adapter failure is recorded and retried
+                attempt.status, attempt.error = ContactStatus.FAILED, str(exc)[:255]
+            else:
+                attempt.status, attempt.sent_at, attempt.error = ContactStatus.SENT, clock.now(), ""
+                sent += 1
+            attempt.save(update_fields=["attempts", "adapter", "status", "sent_at", "error"])
     return sent
 
 
