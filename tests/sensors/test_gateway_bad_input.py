@@ -44,6 +44,15 @@ def test_a_bad_item_is_refused_or_dead_lettered_never_a_500(client, door, key, f
         assert response.json()["dead_letters"] == 1 and DeadLetter.objects.count() == 1
 
 
+@pytest.mark.parametrize("value", ["yes", "true", 1, "open"])
+def test_contact_is_json_true_or_false_as_over_mqtt(client, door, key, value):
+    body = {"messages": [{"device": door.vendor_id, "contact": value}]}
+    response = client.post(URL, body, content_type="application/json", headers={"X-Api-Key": key})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == "messages.0.contact"
+    assert not SensorEvent.objects.exists()
+
+
 def test_a_device_time_far_ahead_of_the_clock_is_stamped_on_arrival(client, door, key):
     # A bridge clock in the year 9999 would have made this the elder's "last activity" for ever after,
     # holding off every silence alarm; the firing is kept, stamped when it arrived.

@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import StrictBool
 
 
 class GatewayItem(Schema):
     """One device report from a vendor gateway (Zigbee2MQTT's keys; `device` is the vendor id)."""
 
     device: str = Field(..., min_length=1, max_length=64)
-    contact: bool | None = Field(None, description="false = open (Zigbee2MQTT convention)")
-    occupancy: bool | None = None
+    # JSON true/false only, as over MQTT: "yes", 1 or "open" would be a guess at what the gateway meant.
+    contact: StrictBool | None = Field(None, description="false = open (Zigbee2MQTT convention)")
+    occupancy: StrictBool | None = None
     battery: int | None = Field(None, ge=0, le=100)
-    battery_low: bool | None = None
+    battery_low: StrictBool | None = None
     voltage: int | None = None
     linkquality: int | None = None
-    tamper: bool | None = None
+    tamper: StrictBool | None = None
     last_seen: dt.datetime | None = Field(None, description="device time; makes the report idempotent")
 
 
