@@ -74,6 +74,12 @@ def test_a_grid_worker_sees_her_elder_in_red_and_the_alarm_timeline(page, live_s
     row.get_by_test_id("alarm-link").click()
     expect(page.locator('#timeline[data-loaded="1"]')).to_have_count(1)
     expect(page.locator("#timeline canvas")).to_have_count(1)
+    drawn = page.evaluate(
+        """() => echarts.getInstanceByDom(document.getElementById("timeline")).getOption().series.map(
+            s => ({n: s.data.length, marks: s.markLine ? s.markLine.data.map(d => d.name) : []}))"""
+    )
+    assert drawn[0]["n"] == 1  # the door's opening
+    assert ["无动静起始", "达到阈值", "告警时间"] in [s["marks"] for s in drawn]  # the alarm's moments across
     page.get_by_test_id("acknowledge").click()
     expect(page.get_by_test_id("alarm-status")).not_to_have_text(str(alarm.get_status_display()))
 

@@ -50,6 +50,7 @@ def test_the_alarm_page_carries_the_timeline_and_acts(client, personas, alarm):
     url = reverse("sensors:alarm_detail", args=[alarm.pk])
     html = client.get(url).content.decode()
     assert 'id="timeline-data"' in html and '"kind": "open"' in html
+    assert 'id="timeline-marks"' in html
     assert "vendor/echarts/echarts.min.js" in html
     client.post(reverse("sensors:alarm_ack", args=[alarm.pk]), {"note": "on my way"})
     alarm.refresh_from_db()
@@ -61,6 +62,19 @@ def test_the_alarm_page_carries_the_timeline_and_acts(client, personas, alarm):
     client.post(reverse("sensors:alarm_resolve", args=[alarm.pk]), {"outcome": "safe", "note": "she is fine"})
     alarm.refresh_from_db()
     assert (alarm.status, alarm.outcome) == ("resolved", "safe")
+
+
+def test_the_timeline_marks_the_alarm_s_own_moments(alarm, personas):
+    from zhizhi.sensors import queries
+    from zhizhi.sensors.services import alarms
+
+    marks = queries.timeline_marks(alarm)
+    assert [m["t"] for m in marks] == [
+        t.isoformat() for t in (alarm.silence_since, alarm.due_at, alarm.raised_at) if t is not None
+    ]
+    alarms.resolve_alarm(personas["xiaowang"], alarm, "safe")
+    alarm.refresh_from_db()
+    assert queries.timeline_marks(alarm)[-1]["t"] == alarm.resolved_at.isoformat()
 
 
 def test_an_alarm_of_another_community_is_not_found(client, personas, alarm):

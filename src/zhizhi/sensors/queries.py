@@ -169,6 +169,17 @@ def timeline(alarm: Alarm, before: dt.timedelta = dt.timedelta(hours=48)) -> lis
     ]
 
 
+def timeline_marks(alarm: Alarm) -> list[dict]:
+    """The alarm's own moments, drawn across the chart: quiet since, threshold reached, raised, resolved."""
+    moments = [
+        (alarm.silence_since, _("Quiet since")),
+        (alarm.due_at, _("Threshold reached")),
+        (alarm.raised_at, _("Raised")),
+        (alarm.resolved_at, _("Resolved")),
+    ]
+    return [{"t": at.isoformat(), "label": str(label)} for at, label in moments if at is not None]
+
+
 # ------------------------------------------------------------------------------------------- device management
 
 DWELLING_CHOICES = 50

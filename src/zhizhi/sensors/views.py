@@ -65,6 +65,7 @@ def alarm_detail(request, alarm_id: int):
     context = {
         "alarm": alarm,
         "timeline": queries.timeline(alarm),
+        "marks": queries.timeline_marks(alarm),
         "log": alarm.log.all(),
         "contacts": alarm.contacts.all(),
         "outcomes": Outcome.choices,
