@@ -245,6 +245,9 @@ def test_a_grid_worker_lands_on_what_waits_for_her_check_in_her_grid(client, per
     assert wang.get(reverse("cases:home"))["Location"] == reverse("cases:to_verify")
     body = wang.get(reverse("cases:to_verify")).content.decode()
     assert 'data-testid="to-verify"' in body and 'data-testid="nav-to-verify"' in body
+    assert 'data-testid="nav-new-case"' in body  # her patrol reports
+    for desk in ("cases:board", "cases:enforcement", "cases:indicators"):  # not in her menu
+        assert f'href="{reverse(desk)}"' not in body
     assert mine.number in body
     assert elsewhere.number not in body and not_yet.number not in body
     # community staff see their community's; the page is not for residents or dispatchers
