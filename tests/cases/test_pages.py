@@ -250,6 +250,8 @@ def test_a_grid_worker_lands_on_what_waits_for_her_check_in_her_grid(client, per
         assert f'href="{reverse(desk)}"' not in body
     assert mine.number in body
     assert elsewhere.number not in body and not_yet.number not in body
+    home = wang.get(reverse("web:home")).content.decode()
+    assert 'data-testid="tile-to_verify">\n    <span class="count" data-count="1">' in home  # counted at home
     # community staff see their community's; the page is not for residents or dispatchers
     assert mine.number in login(client, personas["chen"]).get(reverse("cases:to_verify")).content.decode()
     assert login(client, personas["li"]).get(reverse("cases:to_verify")).status_code == 403

@@ -176,7 +176,9 @@ def test_with_nobody_to_call_the_grid_worker_is_sent_straight_away(zhang_watch, 
     assert (visit.target_role, visit.user, visit.status) == ("grid_worker", personas["xiaowang"], "queued")
 
 
-def test_the_ladder_reaches_staff_in_their_inbox_linked_to_the_alarm_case(zhang_watch, personas, clock_at):
+def test_the_ladder_reaches_staff_in_their_inbox_linked_to_the_alarm_case(
+    zhang_watch, personas, clock_at, client
+):
     """With the platform adapter the grid worker's "please visit" is a message in her inbox, linked to the
     alarm's case (opened before the contacts go out), and sending again sends nothing twice."""
     record = personas["zhang_record"]
@@ -192,6 +194,13 @@ def test_the_ladder_reaches_staff_in_their_inbox_linked_to_the_alarm_case(zhang_
     assert "张阿姨" in notice.text
     assert alarms.send_contacts() == 0
     assert Notification.objects.filter(event="sensor_alarm").count() == 1
+    # her home page puts both first: the unread notice and the open alarm
+    from django.urls import reverse
+
+    client.force_login(personas["xiaowang"])
+    home = client.get(reverse("web:home")).content.decode()
+    assert 'class="waiting" href="/cases/inbox/?unread=1" data-testid="tile-unread"' in home
+    assert f'class="waiting" href="{reverse("sensors:board")}" data-testid="tile-alarms"' in home
 
 
 class _Failing:

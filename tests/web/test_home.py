@@ -27,6 +27,9 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 
 def test_community_staff_see_their_community_only(client, personas):
     assert tiles(client, personas["chen"]) == {
+        "unread": 0,
+        "to_verify": 0,
+        "alarms": 0,
         "residents": 1,
         "households": 0,
         "alone": 1,
@@ -37,6 +40,9 @@ def test_community_staff_see_their_community_only(client, personas):
 
 def test_staff_of_another_community_see_none_of_its_people(client, personas):
     assert tiles(client, personas["outsider"]) == {
+        "unread": 0,
+        "to_verify": 0,
+        "alarms": 0,
         "residents": 0,
         "households": 0,
         "alone": 0,
@@ -48,6 +54,33 @@ def test_staff_of_another_community_see_none_of_its_people(client, personas):
 def test_grid_worker_sees_one_grid(client, personas):
     counts = tiles(client, personas["xiaowang"])
     assert (counts["grids"], counts["buildings"], counts["residents"]) == (1, 1, 1)
+
+
+def test_what_waits_comes_first_for_each_role(client, personas):
+    """Unread messages for every staff member, verification tasks for those who verify, open door-sensor
+    alarms for those who watch over elders; nothing of it for a resident."""
+    from zhizhi.cases.services import outbox
+
+    outbox.to_users([personas["li"]], None, "test", "请处理")
+    assert tiles(client, personas["li"])["unread"] == 1
+    assert "to_verify" not in tiles(client, personas["li"])  # a dispatcher does not verify
+    assert {"unread", "to_verify", "alarms"} <= set(tiles(client, personas["xiaowang"]))
+    page = client.get(reverse("web:home")).content.decode()
+    assert page.index('data-testid="tile-unread"') < page.index('data-testid="tile-residents"')
+    assert f'href="{reverse("cases:inbox")}?unread=1"' in page
+    client.force_login(personas["zhang"])
+    assert 'data-testid="home-work"' not in client.get(reverse("web:home")).content.decode()
+
+
+def test_an_unread_count_past_the_cap_shows_a_plus(client, personas):
+    from zhizhi.cases.queries import UNREAD_CAP
+    from zhizhi.cases.services import outbox
+
+    for i in range(UNREAD_CAP + 1):
+        outbox.to_users([personas["chen"]], None, "test", f"消息 {i}")
+    client.force_login(personas["chen"])
+    page = client.get(reverse("web:home")).content.decode()
+    assert f'data-count="{UNREAD_CAP}">{UNREAD_CAP}+</span>' in page
 
 
 def test_street_dispatcher_and_leader_see_the_whole_street(client, personas):

@@ -199,6 +199,13 @@ def to_verify_page(actor: Any, page: Any) -> Page:
     return page_of(qs.only(*LIST_FIELDS).order_by("deadline", "id"), page)
 
 
+def to_verify_count(actor: Any) -> int | None:
+    """How many verification tasks wait for the actor (to_verify_page's cases); None for a role that has none."""
+    if not is_user(actor) or actor.role not in VERIFIER_ROLES:
+        return None
+    return cases_for(actor).filter(status=CaseStatus.HANDLED).order_by().count()
+
+
 # ------------------------------------------------------------------------------------------- enforcement
 
 

@@ -34,11 +34,17 @@ SENSOR_DOWN = (TicketKind.SILENT, TicketKind.OFFLINE, TicketKind.BRIDGE_DOWN)
 AMBER_WITHIN = dt.timedelta(hours=1)
 
 
+def _watches_over(actor: Any) -> bool:
+    """Whether the actor watches over the elders of an area (the board): roles that may list people."""
+    policy = people_policy(actor)
+    return area_prefix(actor) is not None and policy.list and not policy.own_only
+
+
 def _scope(qs: QuerySet, actor: Any, field_name: str = "area_code") -> QuerySet:
     """Rows of the actor's area; none for roles that may not list people (residents, providers, outsiders)."""
-    prefix = area_prefix(actor)
-    if prefix is None or not people_policy(actor).list or people_policy(actor).own_only:
+    if not _watches_over(actor):
         return qs.none()
+    prefix = area_prefix(actor)
     return qs.filter(**{f"{field_name}__startswith": prefix}) if prefix else qs
 
 
@@ -48,6 +54,14 @@ def watches_for(actor: Any) -> QuerySet[Watch]:
 
 def alarms_for(actor: Any) -> QuerySet[Alarm]:
     return _scope(Alarm.objects.select_related("resident", "device"), actor)
+
+
+def open_alarm_count(actor: Any) -> int | None:
+    """How many door-sensor alarms of the actor's area are open or acknowledged; None for a role that does not
+    watch over elders (no board)."""
+    if not _watches_over(actor):
+        return None
+    return _scope(Alarm.objects.filter(status__in=OPEN_ALARM), actor).order_by().count()
 
 
 def devices_for(actor: Any) -> QuerySet[Device]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ class Tile:
     count: int
     url_name: str
     query: str = ""
+    more: bool = False  # the count stopped at a cap: there are more
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Overview:
     own_household_id: int | None = None
     own_watched: bool = False  # door sensors watch the resident's home: they may file away notices
     own_view: bool = False  # a resident's home page: reporting a problem and her own cases come first
+    work: list[Tile] = field(default_factory=list)  # what waits for a staff member now (work_for)
 
 
 def overview_for(actor: Any) -> Overview:
@@ -74,4 +76,32 @@ def overview_for(actor: Any) -> Overview:
         Tile("buildings", _("Buildings"), buildings_for(actor).count(), "areas:building_list"),
         Tile("grids", _("Grids"), grids_for(actor).count(), "areas:map"),
     ]
-    return Overview(area_name, area_code, tiles)
+    return Overview(area_name, area_code, tiles, work=work_for(actor))
+
+
+def work_for(actor: Any) -> list[Tile]:
+    """What waits for a staff member now, first on their home page: unread messages (a door-sensor alarm's
+    "please visit" among them), the verification tasks of grid workers and community staff, and the open
+    door-sensor alarms of the area for those who watch over elders. One count each."""
+    from zhizhi.cases.boards import to_verify_count
+    from zhizhi.cases.queries import UNREAD_CAP, unread_count
+    from zhizhi.sensors.queries import open_alarm_count
+
+    unread = unread_count(actor)
+    work = [
+        Tile(
+            "unread",
+            _("Unread messages"),
+            min(unread, UNREAD_CAP),
+            "cases:inbox",
+            "unread=1",
+            more=unread > UNREAD_CAP,
+        )
+    ]
+    to_verify = to_verify_count(actor)
+    if to_verify is not None:
+        work.append(Tile("to_verify", _("To verify"), to_verify, "cases:to_verify"))
+    alarms = open_alarm_count(actor)
+    if alarms is not None:
+        work.append(Tile("alarms", _("Open door-sensor alarms"), alarms, "sensors:board"))
+    return work
