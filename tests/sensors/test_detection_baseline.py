@@ -116,6 +116,17 @@ def test_bed_sensor_is_what_fires_last_before_most_nights():
     assert bed_sensor(routine(2), DOOR) is None  # too few nights
 
 
+def test_a_door_only_home_has_neither_an_away_nor_a_bed_mode():
+    """Its one sensor fires last before every night, but it is the way out, not the bedroom: every silence is
+    of the home mode (it used to be taken for a bed-time sensor, and every silence for sleep)."""
+    # out 9–17, and for an evening walk 20:00–21:30: the door fires last before every night
+    door_only = [Activity(at(d, h), DOOR, True) for d in range(14) for h in (9, 17, 20, 21.5)]
+    learned = learn(door_only, DOOR)
+    assert learned.bed is None
+    gaps, _ = silences(door_only, None, BaselineSettings(), bed=learned.bed)
+    assert gaps and {g.mode for g in gaps} == {HOME}
+
+
 def test_a_silence_after_bedtime_is_normal_until_the_usual_wake_up_time():
     b = learn(routine(28), DOOR)
     due = b.deadline(BED, at(28, 23), alpha=0.02)

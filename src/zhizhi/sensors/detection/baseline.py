@@ -290,9 +290,11 @@ def learn(
     when a bed-time sensor stands out (`bed_sensor`) and `settings.bed_mode` is on."""
     settings = settings or BaselineSettings()
     inside = [e for e in events if until is None or e.at < until]
-    if door is not None and all(e.sensor == door for e in inside):
+    door_only = door is not None and all(e.sensor == door for e in inside)
+    if door_only:
         door = None
-    bed = bed_sensor(inside, door) if settings.bed_mode else None
+    # A door-only home has no bed-time sensor either: its one sensor is the way out, not the bedroom.
+    bed = bed_sensor(inside, door) if settings.bed_mode and not door_only else None
     gaps, days = silences(inside, door, settings, until, bed)
     return replace(fit(gaps, days, prior, settings), bed=bed)
 
