@@ -72,6 +72,27 @@ def test_what_waits_comes_first_for_each_role(client, personas):
     assert 'data-testid="home-work"' not in client.get(reverse("web:home")).content.decode()
 
 
+def test_every_link_of_every_home_page_opens(client, personas, street):
+    """A tile that leads to a 403 is worse than none: each role's home links only what it may open — an
+    elderly-care provider's staff get no inbox tile, for instance."""
+    from tests import factories
+    from zhizhi.core.roles import Role
+
+    provider = factories.make_user("provider", Role.PROVIDER_STAFF, street.community_a, "服务商")
+    link = re.compile(r'<a(?: class="[^"]*")? href="(/[^"]*)"')
+    for user in [
+        *(personas[k] for k in ("zhang", "xiaowang", "chen", "li", "zhao", "qian", "admin")),
+        provider,
+    ]:
+        client.force_login(user)
+        page = client.get(reverse("web:home")).content.decode()
+        main = page[page.index("<main") :]
+        for href in set(link.findall(main)):
+            assert client.get(href).status_code == 200, (user.username, href)
+    client.force_login(provider)
+    assert "tile-unread" not in client.get(reverse("web:home")).content.decode()
+
+
 def test_an_unread_count_past_the_cap_shows_a_plus(client, personas):
     from zhizhi.cases.queries import UNREAD_CAP
     from zhizhi.cases.services import outbox

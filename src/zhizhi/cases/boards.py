@@ -36,8 +36,13 @@ BOARD_COLUMN = 30
 RESIDENT_ROLES = {Role.RESIDENT, Role.PROVIDER_STAFF}
 
 
+def is_staff(actor: Any) -> bool:
+    """Whether the actor works the cases as staff (worklists, inbox); residents and providers' staff do not."""
+    return is_user(actor) and actor.role not in RESIDENT_ROLES
+
+
 def require_staff(actor: Any) -> None:
-    if not is_user(actor) or actor.role in RESIDENT_ROLES:
+    if not is_staff(actor):
         raise Forbidden("this page is for staff")
 
 

@@ -30,12 +30,11 @@ from zhizhi.core.errors import Conflict, InvalidInput
 from zhizhi.core.redirects import back
 from zhizhi.core.roles import Role
 
-RESIDENT_ROLES = {Role.RESIDENT, Role.PROVIDER_STAFF}
 STAFF_CHANNELS = [Channel.STAFF, Channel.HOTLINE, Channel.PATROL]
 
 
 def _is_resident(user) -> bool:
-    return user.role in RESIDENT_ROLES
+    return user.role in boards.RESIDENT_ROLES
 
 
 def _files(request, name: str) -> list[FileInput]:

@@ -83,21 +83,23 @@ def work_for(actor: Any) -> list[Tile]:
     """What waits for a staff member now, first on their home page: unread messages (a door-sensor alarm's
     "please visit" among them), the verification tasks of grid workers and community staff, and the open
     door-sensor alarms of the area for those who watch over elders. One count each."""
-    from zhizhi.cases.boards import to_verify_count
+    from zhizhi.cases.boards import is_staff, to_verify_count
     from zhizhi.cases.queries import UNREAD_CAP, unread_count
     from zhizhi.sensors.queries import open_alarm_count
 
-    unread = unread_count(actor)
-    work = [
-        Tile(
-            "unread",
-            _("Unread messages"),
-            min(unread, UNREAD_CAP),
-            "cases:inbox",
-            "unread=1",
-            more=unread > UNREAD_CAP,
+    work = []
+    if is_staff(actor):  # the inbox is theirs (a provider's staff have none)
+        unread = unread_count(actor)
+        work.append(
+            Tile(
+                "unread",
+                _("Unread messages"),
+                min(unread, UNREAD_CAP),
+                "cases:inbox",
+                "unread=1",
+                more=unread > UNREAD_CAP,
+            )
         )
-    ]
     to_verify = to_verify_count(actor)
     if to_verify is not None:
         work.append(Tile("to_verify", _("To verify"), to_verify, "cases:to_verify"))
