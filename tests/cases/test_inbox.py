@@ -183,3 +183,16 @@ def test_the_inbox_is_newest_first_and_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         page = client.get(reverse("cases:inbox"), {"scope": "area"})
     assert len(rows(page)) == 30
+
+
+def test_a_message_about_a_case_its_reader_cannot_open_names_it_without_a_link(client, personas, dispatched):
+    """An advisor told of a door-sensor alarm, or staff of another community told of a case, read the
+    message; the case number is not a link to a page that would answer 404."""
+    from zhizhi.cases.services import outbox
+
+    case = dispatched()
+    outbox.to_users([personas["outsider"], personas["chen"]], case, "test", "请知悉")
+    page = login(client, personas["outsider"]).get(reverse("cases:inbox")).content.decode()
+    assert case.number in page and reverse("cases:detail", args=[case.pk]) not in page
+    page = login(client, personas["chen"]).get(reverse("cases:inbox")).content.decode()
+    assert f'<a href="{reverse("cases:detail", args=[case.pk])}">{case.number}</a>' in page

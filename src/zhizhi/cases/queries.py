@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -379,6 +380,15 @@ def inbox_for(actor: Any, *, area: bool = False, unread: bool = False, status: s
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("case", "recipient").only(*INBOX_FIELDS).order_by("-created_at", "-id")
+
+
+def visible_case_ids(actor: Any, ids: Iterable[Any]) -> set[int]:
+    """Which of these cases the actor may open (one query): a message may be about a case its recipient
+    cannot open — an advisor told of a door-sensor alarm, say — and then it is not linked."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return set()
+    return set(cases_for(actor).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def unread_count(actor: Any) -> int:

@@ -467,6 +467,7 @@ def inbox(request):
     page = boards.page_of(queries.inbox_for(request.user, **filters), request.GET.get("page"))
     context = {
         "page": page,
+        "visible_cases": queries.visible_case_ids(request.user, (n.case_id for n in page.items)),
         "filters": filters,
         "unread_count": queries.unread_count(request.user),
         "unread_cap": queries.UNREAD_CAP,
