@@ -108,6 +108,7 @@ def test_personas_have_their_roles_and_areas(seeded):
         "zhangayi": (Role.RESIDENT, "33010501300101"),
         "xiaowang": (Role.GRID_WORKER, "33010501300101"),
         "chen": (Role.COMMUNITY_STAFF, "330105013001"),
+        "sun": (Role.ELDERCARE_ADVISOR, "330105013001"),
         "lizhuren": (Role.STREET_DISPATCHER, "330105013"),
         "zhao": (Role.DISTRICT_DEPT_STAFF, "330105"),
         "qian": (Role.LEADER, "330105013"),

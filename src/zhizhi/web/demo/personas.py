@@ -37,6 +37,8 @@ PERSONAS = (
     Persona("zhangayi", "张阿姨", Role.RESIDENT, FIRST_GRID),
     Persona("xiaowang", "小王", Role.GRID_WORKER, FIRST_GRID),
     Persona("chen", "陈社工", Role.COMMUNITY_STAFF, FIRST_COMMUNITY),
+    # the community's elderly-care advisor: welfare case files, and the second step of a door-sensor alarm
+    Persona("sun", "孙顾问", Role.ELDERCARE_ADVISOR, FIRST_COMMUNITY),
     Persona("lizhuren", "李主任", Role.STREET_DISPATCHER, STREET[0]),
     Persona("zhao", "赵科长", Role.DISTRICT_DEPT_STAFF, DISTRICT[0]),
     Persona("qian", "钱书记", Role.LEADER, STREET[0]),
