@@ -434,3 +434,16 @@ def test_the_case_page_labels_the_answers_with_the_categorys_questions(client, r
     assert '<dt>搭建状态</dt><dd data-testid="answer">在建</dd>' in html
     assert "<dt>building_state</dt>" not in html
     assert "<dt>retired_question</dt>" in html  # an answer to a question no longer asked keeps its key
+
+
+def test_an_advisor_lands_on_her_inbox_and_her_menu_leaves_out_the_desk(client, personas, street):
+    from tests import factories
+    from zhizhi.core.roles import Role
+
+    sun = factories.make_user("sun", Role.ELDERCARE_ADVISOR, street.community_a, "孙顾问")
+    advisor = login(client, sun)
+    assert advisor.get(reverse("cases:home"))["Location"] == reverse("cases:inbox")
+    body = advisor.get(reverse("cases:inbox")).content.decode()
+    for desk in ("cases:board", "cases:enforcement", "cases:indicators", "cases:routing"):
+        assert f'href="{reverse(desk)}"' not in body
+    assert f'href="{reverse("cases:search")}"' in body

@@ -65,13 +65,16 @@ def _error_text(exc) -> str:
 @require_GET
 @login_required
 def home(request):
-    """Residents land on their cases, dispatchers on the board, everyone else on their worklist."""
+    """Residents land on their cases, dispatchers on the board, grid workers on what waits for their check,
+    advisors on their inbox, everyone else on their worklist."""
     if _is_resident(request.user):
         return redirect("cases:mine")
     if request.user.role in (Role.STREET_DISPATCHER, Role.LEADER, Role.ADMIN):
         return redirect("cases:board")
     if request.user.role == Role.GRID_WORKER:  # works in no unit: verifies what units have handled
         return redirect("cases:to_verify")
+    if request.user.role == Role.ELDERCARE_ADVISOR:  # works in no unit: told of her elders' alarms
+        return redirect("cases:inbox")
     return redirect("cases:worklists")
 
 
