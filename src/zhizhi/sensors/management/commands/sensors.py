@@ -1,6 +1,7 @@
 """`zhizhi sensors …` — replay and evaluate logs, and the sensors app's periodic and operator commands.
 
 zhizhi sensors evaluate --format {kasteren,csv} FILE --json [--door SENSOR] [--sweep] [--notice LEAVES,BACK_BY]
+    [--only SENSOR[,SENSOR…]]
 zhizhi sensors replay --format {kasteren,csv} FILE [--speed N] [--mqtt URL] [--prefix P]
 zhizhi sensors tick [--loop] [--interval 2]      due alarms, ladder steps, retries, health (periodic)
 zhizhi sensors learn                             relearn every watched person's baseline (nightly)
@@ -45,6 +46,18 @@ def _notice(text: str) -> tuple[float, float]:
     return local_seconds(leaves.replace(tzinfo=dt.UTC)), local_seconds(back_by.replace(tzinfo=dt.UTC))
 
 
+def _only(events: list, names: str) -> list:
+    """The firings of the named sensors; an unknown name is an error that lists the log's sensors."""
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    sensors = sorted({e.sensor for e in events})
+    unknown = [n for n in wanted if n not in sensors]
+    if not wanted or unknown:
+        raise CommandError(
+            f"--only: no sensor {', '.join(unknown) or names!r} in the log (sensors: {', '.join(sensors)})"
+        )
+    return [e for e in events if e.sensor in wanted]
+
+
 class Command(BaseCommand):
     help = "Replay or evaluate a door-sensor log; periodic checks; operator commands of the sensors app."
 
@@ -59,6 +72,12 @@ class Command(BaseCommand):
             type=float,
             default=RuleConfig.alpha,
             help="baseline level (for a home with 6 silences a day)",
+        )
+        ev.add_argument(
+            "--only",
+            metavar="SENSOR[,SENSOR…]",
+            help="keep only these sensors' firings, e.g. the front door alone, to see what a flat fitted with"
+            " fewer sensors would get",
         )
         ev.add_argument("--cuts", type=int, default=200, help="emergency moments (at least 100)")
         ev.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -109,6 +128,8 @@ class Command(BaseCommand):
         if skipped.rows:
             # Real logs carry readings (temperature, light) next to their contacts: left out, and said so.
             self.stderr.write(skipped.summary())
+        if options.get("only"):
+            events = _only(events, options["only"])
         try:
             # A door told by its behaviour is learned on the first half only, as the baseline is.
             door = guess_door(events, options.get("door"), until=split_moment(events) if events else None)
